@@ -1,0 +1,1 @@
+"""People: sign-up, log-in, profiles, settings and account deletion."""

@@ -1,0 +1,58 @@
+"""Actions on accounts: each owns its transaction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from koe.accounts.models import User
+from koe.accounts.signals import account_deleting, user_signed_up
+from koe.core import images
+
+
+@transaction.atomic
+def do_sign_up(
+    *, username: str, email: str, password: str, display_name: str, language: str = ""
+) -> User:
+    user = User(
+        username=username.lower(),
+        email=email,
+        display_name=display_name,
+        language=language,
+    )
+    user.set_password(password)
+    user.save()
+    user_signed_up.send(sender=User, user=user)
+    return user
+
+
+@transaction.atomic
+def do_update_profile(user: User, *, avatar_upload=None, **fields) -> User:
+    for name, value in fields.items():
+        setattr(user, name, value)
+    old_files = []
+    if avatar_upload is not None:
+        stored = images.store_image(avatar_upload, "avatars", images.AVATAR_VARIANTS)
+        old_files = [user.avatar, user.avatar_small]
+        user.avatar = stored.names["avatar"]
+        user.avatar_small = stored.names["avatar_small"]
+        # If the transaction fails, the new files go; if it commits, the old ones do.
+        transaction.on_commit(lambda: images.delete_files(old_files))
+    user.save()
+    return user
+
+
+@transaction.atomic
+def do_remove_avatar(user: User) -> None:
+    old = [user.avatar, user.avatar_small]
+    user.avatar = user.avatar_small = ""
+    user.save(update_fields=["avatar", "avatar_small"])
+    transaction.on_commit(lambda: images.delete_files(old))
+
+
+@transaction.atomic
+def do_delete_account(user: User) -> None:
+    """Delete a person and everything they made; files go once the rows are gone."""
+    files: list[str] = [user.avatar, user.avatar_small]
+    account_deleting.send(sender=User, user=user, files=files)
+    user.delete()
+    transaction.on_commit(lambda: images.delete_files(files))

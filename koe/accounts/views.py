@@ -1,0 +1,86 @@
+"""Sign-up, log-in, profile and account views: parse, call an action, render."""
+
+from django.contrib import messages
+from django.contrib.auth import login, views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.translation import get_language, gettext as _
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
+
+from koe.accounts import services
+from koe.accounts.forms import DeleteAccountForm, LoginForm, ProfileForm, SignUpForm
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate="10/h", method="POST", block=True)
+def sign_up(request):
+    if request.user.is_authenticated:
+        return redirect("blogs:dashboard")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = services.do_sign_up(
+            username=data["username"],
+            email=data["email"],
+            password=data["password"],
+            display_name=data["display_name"],
+            language=(get_language() or "")[:2],
+        )
+        login(request, user, backend="koe.accounts.backends.UsernameOrEmailBackend")
+        messages.success(request, _("Welcome to Koe! Your blog is ready."))
+        return redirect("blogs:dashboard")
+    return render(request, "accounts/sign_up.html", {"form": form}, status=400 if form.errors else 200)
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+@method_decorator(ratelimit(key="ip", rate="5/h", method="POST", block=True), name="post")
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "avatar_upload"}
+            if request.POST.get("avatar_upload-clear"):
+                services.do_remove_avatar(request.user)
+            services.do_update_profile(
+                request.user, avatar_upload=form.cleaned_data.get("avatar_upload"), **data
+            )
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("accounts:profile")
+        # A failed form must not leave its half-validated values on the signed-in user.
+        request.user.refresh_from_db()
+    status = 400 if form.errors else 200
+    return render(request, "accounts/profile.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request):
+    form = DeleteAccountForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.do_delete_account(request.user)
+        messages.success(request, _("Your account and everything in it have been deleted."))
+        return redirect("blogs:front")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/delete.html", {"form": form}, status=status)

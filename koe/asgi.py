@@ -1,0 +1,8 @@
+"""The ASGI application that `koe run` serves."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koe.settings")
+application = get_asgi_application()

@@ -1,0 +1,1 @@
+"""Blogs and posts: the editor, Markdown, images, designs, genres, feeds and the sitemap."""

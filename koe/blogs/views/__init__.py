@@ -1,0 +1,1 @@
+"""Blogs' views: public pages for readers, the dashboard and editor for writers."""

@@ -1,0 +1,131 @@
+"""Pages anyone can read without an account."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
+
+from koe.blogs.models import Blog, Post, Tag
+from koe.blogs.services import normalise_tag
+
+PAGE_SIZE = 20
+_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+
+
+def _page(request, queryset, size=PAGE_SIZE):
+    paginator = Paginator(queryset, size, allow_empty_first_page=True)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _with_tags(queryset):
+    return queryset.prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+
+
+def _blog_or_404(username: str) -> Blog:
+    return get_object_or_404(
+        Blog.objects.select_related("owner", "genre"),
+        owner__username=username.lower(),
+        owner__is_active=True,
+    )
+
+
+@require_safe
+def front(request):
+    posts = _with_tags(Post.objects.public().for_listing())
+    return render(request, "blogs/front.html", {"page": _page(request, posts)})
+
+
+@require_safe
+def blog(request, username):
+    blog = _blog_or_404(username)
+    posts = Post.objects.visible_to(request.user).filter(blog=blog)
+    category = None
+    if request.GET.get("category", "").isdigit():
+        category = blog.categories.filter(pk=request.GET["category"]).first()
+        if category is None:
+            raise Http404
+        posts = posts.filter(category=category)
+    context = {
+        "blog": blog,
+        "page": _page(request, _with_tags(posts.for_listing())),
+        "category": category,
+        "categories": blog.categories.all(),
+    }
+    return render(request, "blogs/blog.html", context)
+
+
+@require_safe
+def post(request, username, post_id, slug=None):
+    blog = _blog_or_404(username)
+    post = get_object_or_404(
+        _with_tags(Post.objects.visible_to(request.user).select_related("category", "cover")),
+        blog=blog,
+        pk=post_id,
+    )
+    post.blog = blog
+    if slug is not None and slug != post.slug:
+        return redirect(post, permanent=True)
+    siblings = Post.objects.visible_to(request.user).filter(blog=blog).only("id", "title", "blog")
+    previous_post = newer_post = None
+    if post.published_at:
+        previous_post = siblings.filter(published_at__lt=post.published_at).order_by(
+            "-published_at"
+        ).first()
+        newer_post = siblings.filter(published_at__gt=post.published_at).order_by(
+            "published_at"
+        ).first()
+    for neighbour in (previous_post, newer_post):
+        if neighbour:
+            neighbour.blog = blog
+    context = {
+        "blog": blog,
+        "post": post,
+        "previous_post": previous_post,
+        "newer_post": newer_post,
+        "categories": blog.categories.all(),
+        "canonical_url": settings.BASE_URL + post.get_absolute_url(),
+        "json_ld": _json_ld(post, blog),
+    }
+    return render(request, "blogs/post.html", context)
+
+
+def _json_ld(post: Post, blog: Blog) -> str:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "description": post.excerpt,
+        "url": settings.BASE_URL + post.get_absolute_url(),
+        "author": {
+            "@type": "Person",
+            "name": blog.owner.name,
+            "url": settings.BASE_URL + blog.get_absolute_url(),
+        },
+        "isPartOf": {"@type": "Blog", "name": blog.title},
+        "keywords": [t.name for t in post.tags.all()],
+    }
+    if post.published_at:
+        data["datePublished"] = post.published_at.isoformat()
+        data["dateModified"] = post.updated_at.isoformat()
+    if post.cover:
+        data["image"] = settings.BASE_URL + post.cover.display_url
+    # Safe inside a <script> element: no "</script>" or "<!--" can end it early.
+    return json.dumps(data, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
+
+
+@require_safe
+def tag(request, name):
+    normal = normalise_tag(name)
+    if normal != name:
+        return redirect("blogs:tag", name=normal, permanent=True)
+    tag = Tag.objects.filter(name=normal).first()
+    posts = Post.objects.none()
+    if tag:
+        posts = _with_tags(Post.objects.public().filter(tags=tag).for_listing())
+    return render(request, "blogs/tag.html", {"tag_name": normal, "page": _page(request, posts)})

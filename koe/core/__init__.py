@@ -1,0 +1,1 @@
+"""Small shared pieces: text rendering, images, slots, the server commands."""

@@ -1,0 +1,66 @@
+"""`koe run`: migrate, collect static files, then serve over ASGI with the task consumer inside."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+log = logging.getLogger("koe")
+
+
+class Command(BaseCommand):
+    help = "Migrate, then serve Koe over ASGI (uvicorn) with the background task consumer inside."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="Server processes (PostgreSQL + Redis mode; SQLite wants one).",
+        )
+        parser.add_argument(
+            "--no-consumer",
+            action="store_true",
+            help="Leave background tasks to separate `koe worker` processes.",
+        )
+        parser.add_argument("--skip-migrate", action="store_true")
+
+    def handle(self, *args, host, port, workers, no_consumer, skip_migrate, **options):
+        import uvicorn
+
+        if not skip_migrate:
+            call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        consumer = None
+        if not no_consumer:
+            consumer = self._start_consumer()
+        self.stdout.write(f"Koe is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+        try:
+            uvicorn.run(
+                "koe.asgi:application",
+                host=host,
+                port=port,
+                workers=workers if workers > 1 else None,
+                proxy_headers=True,
+                forwarded_allow_ips="127.0.0.1",
+                log_level="warning",
+                lifespan="off",
+            )
+        finally:
+            if consumer is not None:
+                consumer.stop(graceful=True)
+
+    def _start_consumer(self):
+        from huey.contrib.djhuey import HUEY
+
+        options = dict(settings.HUEY.get("consumer", {}))
+        consumer = HUEY.create_consumer(
+            workers=options.get("workers", 2), worker_type="thread", periodic=True
+        )
+        consumer.start()  # threads only: uvicorn keeps the process's signal handlers
+        return consumer

@@ -1,0 +1,1 @@
+"""Demo content for newcomers: `koe demo` fills an empty Koe with living blogs."""

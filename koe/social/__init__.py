@@ -1,0 +1,1 @@
+"""Readers and writers together: comments and likes (follows, feeds and more later)."""

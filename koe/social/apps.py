@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SocialConfig(AppConfig):
+    name = "koe.social"
+    label = "social"
+    verbose_name = _("Social")
+
+    def ready(self):
+        from koe.core import slots
+        from koe.social import panels
+
+        slots.register("post_footer", panels.post_reactions, order=10)
+        slots.register("post_footer", panels.post_comments, order=20)
+        slots.register("dashboard_side", panels.pending_comments, order=10)
