@@ -208,6 +208,7 @@ KOE_DEFAULT_TIME_ZONES = {"ja": "Asia/Tokyo", "en": "Asia/Tokyo"}
 # --- Static files and media.
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {

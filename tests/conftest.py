@@ -1,0 +1,81 @@
+"""Fixtures named for people and roles; all data is made through Koe's own actions."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.cache import cache
+from PIL import Image as PILImage
+
+from koe.accounts import services as account_services
+from koe.blogs import services as blog_services
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings, tmp_path):
+    cache.clear()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    yield
+    cache.clear()
+
+
+def make_user(username: str, *, display_name: str | None = None, language: str = "en"):
+    return account_services.do_sign_up(
+        username=username,
+        email=f"{username}@example.com",
+        password=PASSWORD,
+        display_name=display_name or username.title(),
+        language=language,
+    )
+
+
+def publish(user, title="Hello", body="Some **text**.", **options):
+    options.setdefault("publish", True)
+    return blog_services.do_save_post(user.blog, title=title, body=body, **options)
+
+
+def image_bytes(fmt="PNG", size=(64, 48), color=(200, 80, 120), **save_options) -> bytes:
+    out = io.BytesIO()
+    mode = "RGBA" if fmt == "PNG" else "RGB"
+    PILImage.new(mode, size, color).save(out, format=fmt, **save_options)
+    return out.getvalue()
+
+
+@pytest.fixture
+def alice(db):
+    """A blogger."""
+    return make_user("alice", display_name="Alice")
+
+
+@pytest.fixture
+def bob(db):
+    """A reader with an account."""
+    return make_user("bob", display_name="Bob")
+
+
+@pytest.fixture
+def staff(db):
+    user = make_user("staffer", display_name="Staff")
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def bob_client(client, bob):
+    client.force_login(bob)
+    return client
+
+
+@pytest.fixture
+def public_post(alice):
+    return publish(alice, title="A public post", body="Public words.", tags=["tokyo"])

@@ -1,0 +1,27 @@
+"""Test settings: Koe's own, with a throw-away data dir, tasks run inline, fast hashing.
+
+When KOE_REDIS_URL is set, each pytest-xdist worker gets a Redis database of its own,
+so clearing the cache in one worker never touches another's.
+"""
+
+import os
+import tempfile
+from urllib.parse import urlsplit, urlunsplit
+
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_index = int(_worker[2:] or 0) if _worker.startswith("gw") else 0
+os.environ["KOE_DATA_DIR"] = tempfile.mkdtemp(prefix=f"koe-test-{_worker}-")
+if os.environ.get("KOE_REDIS_URL"):
+    parts = urlsplit(os.environ["KOE_REDIS_URL"])
+    os.environ["KOE_REDIS_URL"] = urlunsplit(parts._replace(path=f"/{1 + _index % 15}"))
+
+from koe.settings import *  # noqa: E402,F403
+from koe.settings import HUEY  # noqa: E402
+
+HUEY = {**HUEY, "immediate": True}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
