@@ -25,3 +25,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file in WAL mode, as in production: in-memory SQLite cannot wait for a lock.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["KOE_DATA_DIR"], "test.sqlite3")}  # noqa: F405

@@ -22,6 +22,10 @@ MAX_TAGS = 10
 MAX_TAG_LENGTH = 50
 _TAG_SPLIT = re.compile(r"[\s,、，#＃]+")
 _TAG_OK = re.compile(r"^[\w\u30fc\u3005]+$")  # word characters, the long-vowel mark and 々
+_EDITED_FIELDS = [
+    "title", "body", "body_html", "excerpt", "category", "cover", "status",
+    "visibility", "published_at", "is_sponsored", "updated_at",
+]  # fmt: skip
 _MEDIA_IMAGE = re.compile(r"/media/images/\d{4}/\d{2}/([0-9a-f]{32})-display\.webp")
 
 
@@ -152,7 +156,9 @@ def do_save_post(
         post.status = Post.Status.DRAFT
         post.published_at = publish_at
     post.cover = _cover_for(post)
-    post.save()
+    # Only what the writer edits: counters and the announcement belong to other actions,
+    # and this instance may be older than they are.
+    post.save(update_fields=None if post.pk is None else _EDITED_FIELDS)
     post.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
     if post.status == Post.Status.PUBLISHED and post.published_at <= timezone.now():
         announce_post(post.pk)
@@ -170,7 +176,11 @@ def do_autosave_draft(blog: Blog, *, post: Post | None, title: str, body: str) -
     post.body = text.clean_text(body)
     post.body_html = text.render_markdown(post.body)
     post.excerpt = text.excerpt(post.body_html)
-    post.save()
+    post.save(
+        update_fields=None
+        if post.pk is None
+        else ["title", "body", "body_html", "excerpt", "updated_at"]
+    )
     return post
 
 
