@@ -24,8 +24,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+LANGUAGE_CODE = "en"  # tests that need Japanese ask for it with Accept-Language
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file in WAL mode, as in production: in-memory SQLite cannot wait for a lock.
-    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["KOE_DATA_DIR"], "test.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(os.environ["KOE_DATA_DIR"], "test.sqlite3")
+    }  # noqa: F405

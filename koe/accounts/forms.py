@@ -16,7 +16,6 @@ class SignUpForm(forms.Form):
     username = forms.CharField(
         label=_("Username"),
         max_length=30,
-        validators=[username_validator],
         help_text=_("Your blog's address: /@username/. It cannot be changed later."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
