@@ -1,0 +1,219 @@
+"""`koe demo` fills an empty Koe with living blogs in two languages; a second run adds nothing.
+
+The demo is made once for the module (it draws and encodes some fifty pictures); each test
+reads it inside its own transaction, and the accounts are deleted when the module is done.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import RequestFactory, override_settings
+
+from koe.accounts import services as account_services
+from koe.blogs.models import Blog, Category, Image, Post, Tag
+from koe.demo.build import EMAIL_DOMAIN, demo_password
+from koe.demo.texts import BLOGS
+from koe.social.models import Comment, Like
+from tests.conftest import make_user
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def run_demo() -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("demo", stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def printed_password(output: str) -> str:
+    return re.search(r"password: (\S+)", output).group(1)
+
+
+def row_counts() -> dict[str, int]:
+    models = [get_user_model(), Blog, Category, Post, Image, Tag, Comment, Like]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def media_files() -> set[Path]:
+    return {path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()}
+
+
+@pytest.fixture(scope="module")
+def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo made once, its output and the media folder its files went to."""
+    media = tmp_path_factory.mktemp("demo-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        output, _errors = run_demo()
+        try:
+            yield output, media
+        finally:
+            for user in get_user_model().objects.filter(email__endswith="@" + EMAIL_DOMAIN):
+                account_services.do_delete_account(user)
+            Tag.objects.filter(posts=None).delete()
+
+
+@pytest.fixture
+def demo(db, demo_site, settings) -> str:
+    output, settings.MEDIA_ROOT = demo_site
+    return output
+
+
+def test_about_ten_blogs_with_public_posts_in_japanese_and_english(demo, client):
+    blogs = Blog.objects.select_related("owner", "genre")
+    assert 8 <= blogs.count() <= 12
+    languages = {"ja": 0, "en": 0}
+    for blog in blogs:
+        public = Post.objects.public().filter(blog=blog)
+        assert public.count() >= 3, blog
+        assert blog.genre is not None and blog.theme in {"sakura", "sora", "matcha", "sumi"}
+        assert blog.owner.avatar and blog.owner.bio and blog.description
+        assert blog.categories.count() >= 2
+        japanese = all(JAPANESE.search(post.title + post.body) for post in public)
+        languages["ja" if japanese else "en"] += 1
+    assert languages["ja"] >= 4 and languages["en"] >= 4
+    assert Blog.objects.exclude(header_image="").exists()
+    assert Tag.objects.filter(name__in=["東京", "猫", "カフェ", "京都"]).count() == 4
+    assert Tag.objects.filter(name__in=["hiking", "photography", "baking"]).count() == 3
+    assert "[1/10]" in demo and "[10/10]" in demo
+
+    page = client.get("/").content.decode()
+    assert JAPANESE.search(page) and "Trail Notes" in page
+
+
+def test_posts_use_markdown_and_pictures_that_are_on_disk(demo):
+    images = Image.objects.all()
+    assert images.count() >= 20
+    root = Path(settings.MEDIA_ROOT)
+    for image in images:
+        assert (root / image.display).is_file() and (root / image.thumb).is_file()
+    for user in get_user_model().objects.all():
+        assert (root / user.avatar).is_file() and (root / user.avatar_small).is_file()
+    for blog in Blog.objects.exclude(header_image=""):
+        assert (root / blog.header_image).is_file()
+
+    with_pictures = Post.objects.filter(cover__isnull=False)
+    assert with_pictures.count() >= 15
+    for post in with_pictures:
+        assert f'src="{post.cover.display_url}"' in post.body_html
+    every_body = "".join(Post.objects.values_list("body_html", flat=True))
+    for tag in ("<h2>", "<ul>", "<ol>", "<blockquote>", "<table>", "<pre><code"):
+        assert tag in every_body
+    assert "{{pic" not in every_body
+
+
+def test_every_state_a_dashboard_can_show(demo):
+    posts = Post.objects.all()
+    assert len([post for post in posts if post.is_scheduled]) == 1
+    assert posts.filter(status=Post.Status.DRAFT).count() == 1
+    assert posts.filter(is_sponsored=True).count() == 1
+    assert posts.exclude(category=None).count() > posts.filter(category=None).count()
+    dates = {post.published_at.date() for post in Post.objects.public()}
+    assert len(dates) >= 15  # spread over the past weeks, not all at once
+
+
+def test_comments_from_bloggers_and_guests_and_likes_between_bloggers(demo):
+    comments = Comment.objects.visible()
+    assert comments.filter(author__isnull=False).count() >= 10
+    assert comments.filter(author__isnull=True).count() >= 5
+    assert Like.objects.count() >= 30
+    assert (
+        not Like.objects.filter(post__blog__owner=models_user("cafe_hinata"))
+        .filter(user=models_user("cafe_hinata"))
+        .exists()
+    )
+    for post in Post.objects.all():
+        assert post.comment_count == post.comments.visible().count()
+        assert post.like_count == post.likes.count()
+    assert not Comment.objects.filter(post__status=Post.Status.DRAFT).exists()
+
+
+def models_user(username):
+    return get_user_model().objects.get(username=username)
+
+
+def test_the_second_run_adds_nothing(demo):
+    rows, files = row_counts(), media_files()
+    output, errors = run_demo()
+    assert row_counts() == rows
+    assert media_files() == files
+    assert output.count("(already there)") == len(BLOGS)
+    assert "0 accounts, 0 posts, 0 comments and 0 likes added" in output
+    assert printed_password(output) == printed_password(demo)
+    assert errors == ""
+
+
+def test_the_demo_account_signs_in_with_the_printed_password(demo, client):
+    password = printed_password(demo)
+    assert password == demo_password()
+    # Axes wants the request that carries the attempt.
+    request = RequestFactory().post("/accounts/login/")
+    assert client.login(request=request, username="demo", password=password)
+    user = models_user("demo")
+    assert not user.is_staff and not user.is_superuser
+
+    dashboard = client.get("/dashboard/").content.decode()
+    assert "Cherry blossom spots" in dashboard and "Notes: a post about" in dashboard
+
+
+def test_the_password_is_this_sites_own(settings):
+    ours = demo_password()
+    settings.SECRET_KEY = "another installation's key"
+    theirs = demo_password()
+    assert ours != theirs and len(theirs) >= 16
+    assert demo_password() == theirs
+
+
+def test_scheduled_posts_and_drafts_stay_off_the_front_page(demo, client):
+    hidden = [
+        Post.objects.get(status=Post.Status.DRAFT),
+        next(post for post in Post.objects.all() if post.is_scheduled),
+    ]
+    pages = []
+    page = 1
+    while True:
+        response = client.get("/", {"page": page})
+        pages.append(response.content.decode())
+        if f"page={page + 1}" not in pages[-1]:
+            break
+        page += 1
+    front = "".join(pages)
+    assert Post.objects.public().first().title in front
+    for post in hidden:
+        assert post.title not in front
+        assert client.get(post.get_absolute_url()).status_code == 404
+
+
+def test_the_login_form_takes_the_printed_password(demo, client):
+    response = client.post(
+        "/accounts/login/", {"username": "demo", "password": printed_password(demo)}
+    )
+    assert response.status_code == 302
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_a_changed_demo_password_is_reported(demo):
+    user = models_user("demo")
+    user.set_password("something the person chose")
+    user.save()
+    _output, errors = run_demo()
+    assert "koe changepassword demo" in errors
+
+
+def test_a_real_account_with_a_demo_username_is_left_alone(demo):
+    account_services.do_delete_account(models_user("neko_nikki"))
+    someone = make_user("neko_nikki", display_name="Not a demo")
+    output, errors = run_demo()
+    assert "@neko_nikki" in output and "skipped" in output
+    assert "left out" in errors
+    assert not someone.blog.posts.exists()
+    assert not Comment.objects.filter(author=someone).exists()
+    assert not Like.objects.filter(user=someone).exists()
+    someone.refresh_from_db()
+    assert someone.display_name == "Not a demo" and not someone.avatar
