@@ -1,10 +1,8 @@
 """Koe's URLs: each app's own, the sitemap, health and robots."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from koe.blogs.sitemaps import SITEMAPS
 from koe.core import views as core_views
@@ -24,10 +22,5 @@ urlpatterns = [
     path("", include("koe.social.urls")),
     path("", include("koe.blogs.urls")),
     # Media under server-made names; a proxy or object storage serves them at scale.
-    re_path(
-        r"^media/(?P<path>.+)$",
-        serve,
-        {"document_root": settings.MEDIA_ROOT},
-        name="media",
-    ),
+    re_path(r"^media/(?P<path>.+)$", core_views.media, name="media"),
 ]
