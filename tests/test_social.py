@@ -113,3 +113,12 @@ def test_pages_make_a_bounded_number_of_queries(client, alice, django_assert_max
     url = posts[0].get_absolute_url() if path == "POST" else path
     with django_assert_max_num_queries(10):
         assert client.get(url).status_code == 200
+
+
+def test_comment_flood_from_one_address_is_slowed(client, public_post):
+    answers = [
+        _comment(client, public_post, name="Flood", body=f"spam {i}").status_code for i in range(12)
+    ]
+    assert answers[:10] == [302] * 10
+    assert answers[10:] == [429, 429]
+    assert Comment.objects.count() == 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -104,6 +105,7 @@ def edit_post(request, post_id=None):
         "post": post,
         "form": form,
         "images": Image.objects.filter(owner=request.user)[:24],
+        "max_upload_bytes": settings.KOE_MAX_UPLOAD_BYTES,
     }
     return render(request, "blogs/editor.html", context, status=400 if form.errors else 200)
 
