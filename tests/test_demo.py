@@ -162,6 +162,11 @@ def test_the_demo_account_signs_in_with_the_printed_password(demo, client):
     assert "Cherry blossom spots" in dashboard and "Notes: a post about" in dashboard
 
 
+def test_only_the_demo_account_can_sign_in(demo):
+    bloggers = get_user_model().objects.filter(email__endswith="@" + EMAIL_DOMAIN)
+    assert [user.username for user in bloggers if user.has_usable_password()] == ["demo"]
+
+
 def test_the_password_is_this_sites_own(settings):
     ours = demo_password()
     settings.SECRET_KEY = "another installation's key"
