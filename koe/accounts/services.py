@@ -11,7 +11,7 @@ from koe.core import images
 
 @transaction.atomic
 def do_sign_up(
-    *, username: str, email: str, password: str, display_name: str, language: str = ""
+    *, username: str, email: str, password: str | None, display_name: str, language: str = ""
 ) -> User:
     user = User(
         username=username.lower(),
@@ -19,7 +19,7 @@ def do_sign_up(
         display_name=display_name,
         language=language,
     )
-    user.set_password(password)
+    user.set_password(password)  # None makes an account that cannot log in (demo, imports)
     user.save()
     user_signed_up.send(sender=User, user=user)
     return user

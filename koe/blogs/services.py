@@ -26,7 +26,7 @@ _EDITED_FIELDS = [
     "title", "body", "body_html", "excerpt", "category", "cover", "status",
     "visibility", "published_at", "is_sponsored", "updated_at",
 ]  # fmt: skip
-_MEDIA_IMAGE = re.compile(r"/media/images/\d{4}/\d{2}/([0-9a-f]{32})-display\.webp")
+_MEDIA_IMAGE = re.compile(r"/images/\d{4}/\d{2}/([0-9a-f]{32})-display\.webp")
 
 
 # ### Blogs ###
@@ -82,6 +82,11 @@ def do_delete_category(category: Category) -> None:
 
 def normalise_tag(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw).casefold().strip("_")
+
+
+def is_tag_name(name: str) -> bool:
+    """True when name is a hashtag in its normal form (what parse_tags gives)."""
+    return 0 < len(name) <= MAX_TAG_LENGTH and _TAG_OK.fullmatch(name) is not None
 
 
 def parse_tags(raw: str) -> list[str]:
@@ -229,15 +234,19 @@ def announce_due_posts() -> int:
 @transaction.atomic
 def do_upload_image(user, upload, *, alt: str = "") -> Image:
     stored = images.store_image(upload, "images")
-    return Image.objects.create(
-        owner=user,
-        key=stored.key,
-        display=stored.names["display"],
-        thumb=stored.names["thumb"],
-        width=stored.width,
-        height=stored.height,
-        alt=text.clean_line(alt)[:200],
-    )
+    try:
+        return Image.objects.create(
+            owner=user,
+            key=stored.key,
+            display=stored.names["display"],
+            thumb=stored.names["thumb"],
+            width=stored.width,
+            height=stored.height,
+            alt=text.clean_line(alt)[:200],
+        )
+    except Exception:
+        images.delete_files(stored.names.values())  # no row, so no files either
+        raise
 
 
 @transaction.atomic

@@ -31,7 +31,13 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align"},
     "ul": {"class"},
 }
-SAFE_CLASSES = {"task-list-item", "contains-task-list", "footnotes", "footnote-item", "footnote-ref"}
+SAFE_CLASSES = {
+    "task-list-item",
+    "contains-task-list",
+    "footnotes",
+    "footnote-item",
+    "footnote-ref",
+}
 URL_SCHEMES = {"http", "https", "mailto"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -50,7 +56,10 @@ def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
         return " ".join(kept) or None
     if tag == "img" and attr == "src":
         # Images come only from Koe's own media: outside images would tell others who reads.
-        return value if value.startswith(settings.MEDIA_URL) and "//" not in value else None
+        media = settings.MEDIA_URL
+        if media.startswith("/") and value.startswith("//"):
+            return None  # "//host/..." leaves the site even though it starts with "/"
+        return value if value.startswith(media) else None
     if tag == "input" and attr == "type":
         return value if value == "checkbox" else None
     return value
