@@ -12,7 +12,9 @@ class UsernameOrEmailBackend(ModelBackend):
         username = username.strip()
         field = "email__iexact" if "@" in username else "username"
         try:
-            user = User.objects.get(**{field: username.lower() if field == "username" else username})
+            user = User.objects.get(
+                **{field: username.lower() if field == "username" else username}
+            )
         except (User.DoesNotExist, User.MultipleObjectsReturned):
             User().set_password(password)  # the same work either way: no timing tell
             return None

@@ -74,7 +74,9 @@ class LoginForm(AuthenticationForm):
 
 
 def time_zone_choices():
-    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/"))
+    zones = sorted(
+        z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/")
+    )
     return [("", _("Automatic (Asia/Tokyo)")), ("UTC", "UTC"), *((z, z) for z in zones)]
 
 

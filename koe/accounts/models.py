@@ -29,9 +29,7 @@ class User(AbstractUser):
     bio = models.TextField(_("about you"), max_length=500, blank=True)
     avatar = models.CharField(max_length=200, blank=True, editable=False)
     avatar_small = models.CharField(max_length=200, blank=True, editable=False)
-    language = models.CharField(
-        _("language"), max_length=8, blank=True, choices=LANGUAGE_CHOICES
-    )
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=LANGUAGE_CHOICES)
     # Validated by the profile form against the installed time zones; no choices here,
     # so a tzdata update never asks for a migration.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)

@@ -32,7 +32,9 @@ def sign_up(request):
         login(request, user, backend="koe.accounts.backends.UsernameOrEmailBackend")
         messages.success(request, _("Welcome to Koe! Your blog is ready."))
         return redirect("blogs:dashboard")
-    return render(request, "accounts/sign_up.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "accounts/sign_up.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 class LoginView(auth_views.LoginView):

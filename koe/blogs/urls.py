@@ -26,5 +26,7 @@ urlpatterns = [
     re_path(rf"^{USER}/rss\.xml$", feeds.BlogRssFeed(), name="blog_rss"),
     re_path(rf"^{USER}/feed\.atom$", feeds.BlogAtomFeed(), name="blog_atom"),
     re_path(rf"^{USER}/(?P<post_id>[0-9]{{1,18}})/$", public.post, name="post"),
-    re_path(rf"^{USER}/(?P<post_id>[0-9]{{1,18}})/(?P<slug>[^/]+)/$", public.post, name="post_slug"),
+    re_path(
+        rf"^{USER}/(?P<post_id>[0-9]{{1,18}})/(?P<slug>[^/]+)/$", public.post, name="post_slug"
+    ),
 ]

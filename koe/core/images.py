@@ -76,9 +76,7 @@ def _open_checked(upload) -> Image.Image:
 
 def _normalise(image: Image.Image) -> Image.Image:
     image = ImageOps.exif_transpose(image)
-    has_alpha = image.mode in ("RGBA", "LA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
+    has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
     return image.convert("RGBA" if has_alpha else "RGB")
 
 

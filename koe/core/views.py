@@ -79,6 +79,4 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return _error(
-        request, 500, _("Something went wrong"), _("Please try again in a moment.")
-    )
+    return _error(request, 500, _("Something went wrong"), _("Please try again in a moment."))

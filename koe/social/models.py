@@ -46,6 +46,4 @@ class Like(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["post", "user"], name="social_like_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="social_like_once")]
