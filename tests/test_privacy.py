@@ -91,9 +91,7 @@ def world(db):
     return people, posts
 
 
-@pytest.mark.parametrize(
-    "state,viewer,surface", list(itertools.product(STATES, VIEWERS, SURFACES))
-)
+@pytest.mark.parametrize("state,viewer,surface", list(itertools.product(STATES, VIEWERS, SURFACES)))
 def test_visibility_matrix(world, state, viewer, surface):
     people, posts = world
     post = posts[state]
