@@ -174,3 +174,11 @@ def test_times_show_in_the_viewers_time_zone(client, alice):
     post = publish(alice, publish_at=datetime(2025, 1, 1, 0, 30, tzinfo=timezone.utc))
     page = client.get(post.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "2025-01-01T09:30:00+09:00" in page
+
+
+def test_pages_carry_security_headers(client, public_post):
+    response = client.get(public_post.get_absolute_url())
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
