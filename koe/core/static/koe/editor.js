@@ -93,22 +93,20 @@
     let { selectionStart: s, selectionEnd: e } = body;
     if (e > s && value[e - 1] === "\n") e -= 1;
     const lineStart = value.lastIndexOf("\n", s - 1) + 1;
-    let lineEnd = value.indexOf("\n", e);
-    if (lineEnd === -1) lineEnd = value.length;
+    const lineEnd = value.indexOf("\n", e) === -1 ? value.length : value.indexOf("\n", e);
     const lines = value.slice(lineStart, lineEnd).split("\n");
-    const pattern = prefix.trim() === "#" ? /^#{1,6}\s/ : new RegExp("^" + prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    const pattern = prefix.startsWith("#") ? /^#{1,6}\s/ : new RegExp("^" + prefix.replace(/[*+>-]/g, "\\$&"));
     const filled = lines.filter((line) => line.trim());
-    const allPrefixed = filled.length > 0 && filled.every((line) => pattern.test(line));
-    let next;
-    if (allPrefixed) next = lines.map((line) => line.replace(pattern, ""));
-    else if (lines.length === 1 && !lines[0].trim()) next = [prefix + placeholder];
-    else next = lines.map((line) => (line.trim() ? prefix + line.replace(pattern, "") : line));
-    const text = next.join("\n");
-    if (next.length === 1 && !allPrefixed && !lines[0].trim()) {
-      replaceRange(lineStart, lineEnd, text, lineStart + prefix.length, lineStart + text.length);
-    } else {
-      replaceRange(lineStart, lineEnd, text, lineStart, lineStart + text.length);
+    if (!filled.length) {
+      // An empty line gets the prefix and a placeholder, selected to be typed over.
+      const text = prefix + placeholder;
+      return replaceRange(lineStart, lineEnd, text, lineStart + prefix.length, lineStart + text.length);
     }
+    const remove = filled.every((line) => pattern.test(line));
+    const text = lines
+      .map((line) => (remove ? line.replace(pattern, "") : line.trim() ? prefix + line.replace(pattern, "") : line))
+      .join("\n");
+    replaceRange(lineStart, lineEnd, text, lineStart, lineStart + text.length);
   }
 
   function insertLink() {
@@ -155,31 +153,21 @@
       button.title += isMac ? ` (⌘${key.toUpperCase()})` : ` (Ctrl+${key.toUpperCase()})`;
     }
     if (!button.getAttribute("aria-label")) button.setAttribute("aria-label", button.title);
-    button.addEventListener("click", () => {
-      body.focus();
-      ACTIONS[action]?.();
-    });
+    button.addEventListener("click", () => { body.focus(); ACTIONS[action]?.(); });
   });
 
   body.addEventListener("keydown", (event) => {
     if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
     const action = SHORTCUTS[event.key.toLowerCase()];
-    if (!action) return;
-    event.preventDefault();
-    ACTIONS[action]();
+    if (action) { event.preventDefault(); ACTIONS[action](); }
   });
 
   // ---------- Requests ----------
   function postForm(url, fields, signal) {
     const data = new FormData();
     for (const [name, value] of Object.entries(fields)) data.append(name, value);
-    return fetch(url, {
-      method: "POST",
-      body: data,
-      signal,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf, Accept: "application/json, text/html" },
-    });
+    const headers = { "X-CSRFToken": csrf, Accept: "application/json, text/html" };
+    return fetch(url, { method: "POST", body: data, signal, credentials: "same-origin", headers });
   }
   // A login_required view answers a lapsed session with a redirect to the log-in page.
   const isLoggedOut = (response) => response.redirected && /\/login\//.test(response.url);
@@ -238,9 +226,9 @@
 
   function insertBlock(markdown) {
     const { value, selectionStart: s, selectionEnd: e } = body;
-    const before = s > 0 && value[s - 1] !== "\n" ? "\n" : "";
-    const after = value[e] === "\n" ? "" : "\n";
-    const text = before + markdown + after;
+    // Images stand in paragraphs of their own: a blank line before and after.
+    const gap = s === 0 ? "" : value.slice(Math.max(0, s - 2), s) === "\n\n" ? "" : value[s - 1] === "\n" ? "\n" : "\n\n";
+    const text = gap + markdown + (value.slice(e, e + 1) === "\n" ? "\n" : "\n\n");
     replaceRange(s, e, text, s + text.length, s + text.length);
   }
 
@@ -258,7 +246,6 @@
       progress(percent) { bar.value = percent; state.textContent = `${Math.round(percent)}%`; },
       done() {
         row.classList.add("upload--done");
-        bar.value = 100;
         state.textContent = "✓ " + t("uploaded");
         setTimeout(() => row.remove(), 4000);
       },
@@ -266,9 +253,7 @@
         row.classList.add("upload--error");
         state.textContent = message;
         state.setAttribute("role", "alert");
-        const close = el("button", "link-button", t("dismiss"));
-        close.type = "button";
-        close.addEventListener("click", () => row.remove());
+        const close = Object.assign(el("button", "link-button", t("dismiss")), { type: "button", onclick: () => row.remove() });
         row.append(close);
       },
     };
@@ -348,8 +333,9 @@
   function readStored(key = storageKey) {
     try { return JSON.parse(localStorage.getItem(key) || "null"); } catch { return null; }
   }
-  function keepLocally() {
-    try { localStorage.setItem(storageKey, JSON.stringify({ ...snapshot(), at: Date.now() })); } catch { /* full or disabled */ }
+  // `synced` marks a copy the server has confirmed, so it never outranks a later edit elsewhere.
+  function keepLocally(synced = false) {
+    try { localStorage.setItem(storageKey, JSON.stringify({ ...snapshot(), at: Date.now(), synced })); } catch { /* full or disabled */ }
   }
   function forgetLocally(key = storageKey) {
     try { localStorage.removeItem(key); } catch { /* disabled */ }
@@ -358,13 +344,9 @@
   function offerRestore() {
     const stored = readStored();
     if (!stored || typeof stored.body !== "string") return;
-    const current = snapshot();
-    if (same(stored, current) || (!stored.title.trim() && !stored.body.trim())) {
-      forgetLocally();
-      return;
-    }
-    // A copy older than the server's is left over from an earlier session.
-    if (updatedAt && stored.at <= updatedAt) { forgetLocally(); return; }
+    const blank = !stored.title.trim() && !stored.body.trim();
+    // A synced copy older than the server's words was overtaken by an edit made elsewhere.
+    if (blank || same(stored, snapshot()) || (stored.synced && stored.at <= updatedAt)) return forgetLocally();
     const bar = el("div", "editor__restore");
     bar.setAttribute("role", "region");
     bar.setAttribute("aria-label", t("restore"));
@@ -384,11 +366,7 @@
       changed();
       setStatus(t("restored"));
     });
-    discard.addEventListener("click", () => {
-      bar.remove();
-      forgetLocally();
-      body.focus();
-    });
+    discard.addEventListener("click", () => { bar.remove(); forgetLocally(); body.focus(); });
   }
 
   // ---------- Autosave ----------
@@ -434,6 +412,7 @@
       const answer = (response.headers.get("Content-Type") || "").includes("json") ? await response.json() : null;
       if (response.ok && answer && answer.id) {
         adoptDraft(answer);
+        if (same(sent, snapshot())) keepLocally(true);
         retryDelay = 5000;
         setStatus(t("saved", { time: answer.saved_at }));
       } else if (isLoggedOut(response)) {
