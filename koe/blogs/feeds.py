@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from koe.blogs.models import Blog, Post
-from koe.blogs.services import normalise_tag
+from koe.blogs.services import is_tag_name, normalise_tag
 
 FEED_SIZE = 20
 
@@ -71,7 +72,10 @@ class BlogAtomFeed(BlogRssFeed):
 
 class TagRssFeed(_PostFeed):
     def get_object(self, request, name):
-        return normalise_tag(name)
+        name = normalise_tag(name)
+        if not is_tag_name(name):
+            raise Http404
+        return name
 
     def title(self, name: str) -> str:
         return _("#%(tag)s on Koe") % {"tag": name}

@@ -11,6 +11,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -139,7 +140,8 @@ def autosave(request, post_id=None):
 def preview(request):
     form = PreviewForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(_("The text is too long to preview."), status=400)
+        # The field's own message: "too long" for a long text, "null characters" for NUL.
+        return HttpResponse(escape(" ".join(form.errors["body"])), status=400)
     return HttpResponse(text.render_markdown(form.cleaned_data["body"]))
 
 

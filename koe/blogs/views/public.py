@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from koe.blogs.models import Blog, Post, Tag
-from koe.blogs.services import normalise_tag
+from koe.blogs.services import is_tag_name, normalise_tag
 
 PAGE_SIZE = 20
 _SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
@@ -122,10 +122,17 @@ def _json_ld(post: Post, blog: Blog) -> str:
 @require_safe
 def tag(request, name):
     normal = normalise_tag(name)
+    # NFKC can turn an address into one no hashtag has (＜／＞ become </>): not found.
+    if not is_tag_name(normal):
+        raise Http404
     if normal != name:
         return redirect("blogs:tag", name=normal, permanent=True)
     tag = Tag.objects.filter(name=normal).first()
-    posts = Post.objects.none()
-    if tag:
-        posts = _with_tags(Post.objects.public().filter(tags=tag).for_listing())
-    return render(request, "blogs/tag.html", {"tag_name": normal, "page": _page(request, posts)})
+    if tag is None:
+        raise Http404
+    posts = _with_tags(Post.objects.public().filter(tags=tag).for_listing())
+    page = _page(request, posts)
+    if not page.paginator.count:
+        # Whether a hashtag is used only on drafts or private posts is nobody's business.
+        raise Http404
+    return render(request, "blogs/tag.html", {"tag_name": normal, "page": page})
