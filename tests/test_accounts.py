@@ -164,3 +164,15 @@ def test_user_language_preference_applies_when_signed_in(client, db):
     user = make_user("kenji", language="ja")
     client.force_login(user)
     assert 'lang="ja"' in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_profile_picture_can_be_removed(alice_client, alice, django_capture_on_commit_callbacks):
+    upload = SimpleUploadedFile("me.png", image_bytes(), content_type="image/png")
+    alice_client.post("/accounts/profile/", {"display_name": "Alice", "avatar_upload": upload})
+    alice.refresh_from_db()
+    old = alice.avatar
+    assert "Remove the profile picture" in alice_client.get("/accounts/profile/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post("/accounts/profile/", {"display_name": "Alice", "remove_avatar": "on"})
+    alice.refresh_from_db()
+    assert alice.avatar == "" and not default_storage.exists(old)

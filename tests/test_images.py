@@ -62,5 +62,6 @@ def test_outside_images_are_dropped_from_posts(alice):
 
 def test_uploads_need_an_account(client, db):
     upload = SimpleUploadedFile("p.png", image_bytes(), content_type="image/png")
-    assert client.post("/dashboard/images/", {"file": upload}).status_code == 302
+    response = client.post("/dashboard/images/", {"file": upload})
+    assert response.status_code == 401 and "log in" in response.json()["error"]
     assert not Image.objects.exists()

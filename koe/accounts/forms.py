@@ -85,13 +85,20 @@ class ProfileForm(forms.ModelForm):
     avatar_upload = forms.FileField(
         label=_("Profile picture"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
     )
+
+    remove_avatar = forms.BooleanField(label=_("Remove the profile picture"), required=False)
 
     class Meta:
         model = User
         fields = ["display_name", "bio", "language", "time_zone"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.avatar:
+            del self.fields["remove_avatar"]
 
     def clean_display_name(self):
         name = clean_line(self.cleaned_data["display_name"])

@@ -14,12 +14,19 @@ from koe.accounts import services
 from koe.accounts.forms import DeleteAccountForm, LoginForm, ProfileForm, SignUpForm
 
 
+def _posted(request, *, files=False):
+    """The sent data on POST, even when empty, so an empty form is refused, not shown anew."""
+    if request.method != "POST":
+        return None
+    return request.FILES if files else request.POST
+
+
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("blogs:dashboard")
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = services.do_sign_up(
@@ -37,10 +44,8 @@ def sign_up(request):
     )
 
 
-class LoginView(auth_views.LoginView):
-    form_class = LoginForm
-    template_name = "accounts/login.html"
-    redirect_authenticated_user = True
+class RefusedIsBadRequest:
+    """A form sent back with errors answers 400, as Koe's own views do."""
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
@@ -48,8 +53,24 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+class LoginView(RefusedIsBadRequest, auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(RefusedIsBadRequest, auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+
+class PasswordResetConfirmView(RefusedIsBadRequest, auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
 @method_decorator(ratelimit(key="ip", rate="5/h", method="POST", block=True), name="post")
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(RefusedIsBadRequest, auth_views.PasswordResetView):
     template_name = "accounts/password_reset_form.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
@@ -59,15 +80,14 @@ class PasswordResetView(auth_views.PasswordResetView):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
+    form = ProfileForm(_posted(request), _posted(request, files=True), instance=request.user)
     if request.method == "POST":
         if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "avatar_upload"}
-            if request.POST.get("avatar_upload-clear"):
+            data = dict(form.cleaned_data)
+            upload = data.pop("avatar_upload", None)
+            if data.pop("remove_avatar", False) and not upload:
                 services.do_remove_avatar(request.user)
-            services.do_update_profile(
-                request.user, avatar_upload=form.cleaned_data.get("avatar_upload"), **data
-            )
+            services.do_update_profile(request.user, avatar_upload=upload, **data)
             messages.success(request, _("Your profile has been saved."))
             return redirect("accounts:profile")
         # A failed form must not leave its half-validated values on the signed-in user.
@@ -79,7 +99,7 @@ def profile(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete_account(request):
-    form = DeleteAccountForm(request.user, request.POST or None)
+    form = DeleteAccountForm(request.user, _posted(request))
     if request.method == "POST" and form.is_valid():
         services.do_delete_account(request.user)
         messages.success(request, _("Your account and everything in it have been deleted."))

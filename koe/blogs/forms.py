@@ -45,6 +45,7 @@ class PostForm(forms.Form):
     def __init__(self, blog: Blog, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = blog.categories.all()
+        self.fields["category"].empty_label = _("(none)")
 
     def clean_title(self):
         title = clean_line(self.cleaned_data["title"])
@@ -98,8 +99,10 @@ class BlogSettingsForm(forms.ModelForm):
     header_upload = forms.FileField(
         label=_("Header image"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
     )
+
+    remove_header = forms.BooleanField(label=_("Remove the header image"), required=False)
 
     class Meta:
         model = Blog
@@ -120,6 +123,9 @@ class BlogSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["genre"].queryset = Genre.objects.all()
+        self.fields["genre"].empty_label = _("(none)")
+        if not self.instance.header_image:
+            del self.fields["remove_header"]
 
     def clean_title(self):
         title = clean_line(self.cleaned_data["title"])

@@ -27,6 +27,7 @@ from koe.blogs.forms import (
 )
 from koe.blogs.models import Blog, Category, Image, Post
 from koe.core import text
+from koe.core.decorators import login_required_json
 
 WRITE_RATE = "120/m"
 
@@ -89,7 +90,9 @@ def edit_post(request, post_id=None):
                 form.add_error(None, e)
             else:
                 if post.is_scheduled:
-                    when = formats.date_format(timezone.localtime(post.published_at), "DATETIME_FORMAT")
+                    when = formats.date_format(
+                        timezone.localtime(post.published_at), "DATETIME_FORMAT"
+                    )
                     messages.success(request, _("Scheduled for %(when)s.") % {"when": when})
                 elif publish:
                     messages.success(request, _("Published."))
@@ -111,7 +114,7 @@ def edit_post(request, post_id=None):
     return render(request, "blogs/editor.html", context, status=400 if form.errors else 200)
 
 
-@login_required
+@login_required_json
 @require_POST
 @ratelimit(key="user", rate=WRITE_RATE, block=True)
 def autosave(request, post_id=None):
@@ -134,7 +137,7 @@ def autosave(request, post_id=None):
     )
 
 
-@login_required
+@login_required_json
 @require_POST
 @ratelimit(key="user", rate=WRITE_RATE, block=True)
 def preview(request):
@@ -156,7 +159,7 @@ def delete_post(request, post_id):
     return render(request, "blogs/confirm_delete.html", {"post": post})
 
 
-@login_required
+@login_required_json
 @require_POST
 @ratelimit(key="user", rate="30/m", block=True)
 def upload_image(request):
@@ -187,14 +190,17 @@ def upload_image(request):
 @require_http_methods(["GET", "POST"])
 def blog_settings(request):
     blog = _my_blog(request)
-    form = BlogSettingsForm(request.POST or None, request.FILES or None, instance=blog)
+    posted = request.method == "POST"  # an empty POST is refused, not shown as a new form
+    form = BlogSettingsForm(
+        request.POST if posted else None, request.FILES if posted else None, instance=blog
+    )
     if request.method == "POST":
         if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "header_upload"}
+            data = dict(form.cleaned_data)
             services.do_update_blog(
                 blog,
-                header_upload=form.cleaned_data.get("header_upload"),
-                remove_header=bool(request.POST.get("header_upload-clear")),
+                header_upload=data.pop("header_upload", None),
+                remove_header=data.pop("remove_header", False),
                 **data,
             )
             messages.success(request, _("Your blog's settings have been saved."))
@@ -209,7 +215,7 @@ def blog_settings(request):
 def categories(request, category_id=None):
     blog = _my_blog(request)
     category = get_object_or_404(Category, pk=category_id, blog=blog) if category_id else None
-    form = CategoryForm(request.POST or None)
+    form = CategoryForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if "delete" in request.POST and category:
             services.do_delete_category(category)

@@ -169,8 +169,9 @@
     const headers = { "X-CSRFToken": csrf, Accept: "application/json, text/html" };
     return fetch(url, { method: "POST", body: data, signal, credentials: "same-origin", headers });
   }
-  // A login_required view answers a lapsed session with a redirect to the log-in page.
-  const isLoggedOut = (response) => response.redirected && /\/login\//.test(response.url);
+  // The editor's endpoints answer a lapsed session with 401; older ones redirected to log in.
+  const isLoggedOut = (response) =>
+    response.status === 401 || (response.redirected && /\/login\//.test(response.url));
 
   // ---------- Preview ----------
   const preview = form.querySelector("[data-preview]");
@@ -282,7 +283,7 @@
       } else if (answer && answer.errors) {
         const messages = Object.values(answer.errors).flat().map((e) => e.message || e);
         row.fail(messages.join(" ") || t("uploadFailed"));
-      } else if (/\/login\//.test(xhr.responseURL)) {
+      } else if (xhr.status === 401 || /\/login\//.test(xhr.responseURL)) {
         row.fail(t("loggedOut"));
       } else {
         row.fail(t("uploadFailed"));
