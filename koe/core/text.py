@@ -39,6 +39,7 @@ SAFE_CLASSES = {
     "footnote-ref",
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+_INVISIBLE_EDGES = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -104,5 +105,8 @@ def clean_text(value: str) -> str:
 
 
 def clean_line(value: str) -> str:
-    """One line of user text: clean_text with whitespace folded."""
-    return re.sub(r"\s+", " ", clean_text(value)).strip()
+    """One line of user text: clean_text with whitespace folded.
+
+    Invisible characters at either end go too, so a name of only zero-width spaces is empty.
+    """
+    return re.sub(r"\s+", " ", clean_text(value)).strip(" " + _INVISIBLE_EDGES)

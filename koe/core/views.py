@@ -1,6 +1,7 @@
 """Site-wide endpoints: health, robots.txt and the error pages."""
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -65,6 +66,13 @@ def csrf_failure(request, reason=""):
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        return _error(
+            request,
+            413,
+            _("Too much at once"),
+            _("What you sent is larger than Koe accepts. Please send less and try again."),
+        )
     return _error(request, 400, _("Bad request"), _("The request could not be understood."))
 
 

@@ -1,0 +1,867 @@
+"""Bad input gets a clear 4xx and writes nothing: no row, no file, no half-made record."""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import Image as PILImage
+
+from koe.accounts.models import User
+from koe.blogs import services as blog_services
+from koe.blogs.models import Blog, Category, Image, Post, Tag
+from koe.social import services as social_services
+from koe.social.models import Comment, Like
+from tests.conftest import PASSWORD, image_bytes, publish
+
+NUL_MESSAGE = "Null characters are not allowed."
+
+
+# ### Helpers ###
+
+
+def snapshot(settings) -> dict:
+    """Everything a request could write: row counts, field values and files on disk."""
+    media = Path(settings.MEDIA_ROOT)
+    files = sorted(str(p) for p in media.rglob("*") if p.is_file()) if media.exists() else []
+    return {
+        "counts": {
+            model.__name__: model.objects.count()
+            for model in (User, Blog, Post, Tag, Category, Comment, Like, Image)
+        },
+        "users": list(User.objects.order_by("pk").values()),
+        "blogs": list(Blog.objects.order_by("pk").values()),
+        "posts": list(Post.objects.order_by("pk").values()),
+        "categories": list(Category.objects.order_by("pk").values()),
+        "files": files,
+    }
+
+
+@pytest.fixture
+def unchanged(settings, db):
+    """Call it once to take a snapshot, and again to assert that nothing changed."""
+    state = {}
+
+    def check():
+        now = snapshot(settings)
+        if "before" not in state:
+            state["before"] = now
+            return
+        before = state["before"]
+        assert now["counts"] == before["counts"]
+        assert now["files"] == before["files"], "files were left under MEDIA_ROOT"
+        for key in ("users", "blogs", "posts", "categories"):
+            # last_login may move with force_login; nothing else may.
+            strip = [{k: v for k, v in row.items() if k != "last_login"} for row in now[key]]
+            was = [{k: v for k, v in row.items() if k != "last_login"} for row in before[key]]
+            assert strip == was, f"{key} changed"
+
+    return check
+
+
+def text_of(response) -> str:
+    return response.content.decode()
+
+
+def assert_refused(response, message: str, *, status: int = 400):
+    assert response.status_code == status, f"{response.status_code}: {text_of(response)[:500]}"
+    body = text_of(response)
+    if response.get("Content-Type", "").startswith("application/json"):
+        body = str(response.json())
+    # Django escapes apostrophes in HTML; compare the words.
+    body = body.replace("&#x27;", "'").replace("&quot;", '"')
+    assert message in body, f"{message!r} not in the answer: {body[:800]}"
+
+
+def assert_styled(response, status: int, message: str):
+    assert response.status_code == status
+    body = text_of(response)
+    assert "site-header" in body and "site-footer" in body, "not the site's layout"
+    assert message in body.replace("&#x27;", "'")
+
+
+def _signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def post(alice):
+    return publish(alice, title="Kept", body="Kept words.", tags=["kept"])
+
+
+@pytest.fixture
+def category(alice):
+    return blog_services.do_save_category(alice.blog, "Travel")
+
+
+def post_form(**fields) -> dict:
+    data = {"title": "A title", "body": "Words.", "tags": "", "visibility": "public"}
+    data.update(fields)
+    return data
+
+
+def profile_form(**fields) -> dict:
+    data = {"display_name": "Alice", "bio": "", "language": "en", "time_zone": ""}
+    data.update(fields)
+    return data
+
+
+def blog_form(**fields) -> dict:
+    data = {"title": "Alice's blog", "description": "", "theme": "sakura"}
+    data.update({"comment_policy": "everyone", "likes_enabled": "on", "genre": ""})
+    data.update(fields)
+    return data
+
+
+def signup_form(**fields) -> dict:
+    data = {
+        "username": "carol",
+        "display_name": "Carol",
+        "email": "carol@example.com",
+        "password": PASSWORD,
+    }
+    data.update(fields)
+    return data
+
+
+# ### Over-long fields ###
+
+LONG = {
+    "title": "t" * 121,
+    "body": "b" * 100_001,
+    "comment": "c" * 2001,
+    "display_name": "d" * 51,
+    "bio": "b" * 501,
+    "blog_title": "t" * 81,
+    "description": "d" * 301,
+    "category": "c" * 41,
+}
+
+
+def _at_most(n: int) -> str:
+    return f"Ensure this value has at most {n} characters"
+
+
+@pytest.mark.parametrize(
+    "what",
+    [
+        "post title",
+        "post body",
+        "autosave title",
+        "autosave body",
+        "preview body",
+        "comment body",
+        "comment name",
+        "display name",
+        "bio",
+        "sign-up display name",
+        "blog title",
+        "blog description",
+        "category name",
+        "eleven hashtags",
+        "long hashtag",
+    ],
+)
+def test_over_long_fields_are_refused(alice, post, unchanged, what):
+    client = _signed_in(alice)
+    comments = f"/@alice/{post.pk}/comments/"
+    cases = {
+        "post title": ("/dashboard/posts/new/", post_form(title=LONG["title"]), _at_most(120)),
+        "post body": ("/dashboard/posts/new/", post_form(body=LONG["body"]), _at_most(100000)),
+        "autosave title": ("/dashboard/posts/autosave", {"title": LONG["title"]}, _at_most(120)),
+        "autosave body": ("/dashboard/posts/autosave", {"body": LONG["body"]}, _at_most(100000)),
+        "preview body": ("/dashboard/preview", {"body": LONG["body"]}, _at_most(100000)),
+        "comment body": (comments, {"name": "X", "body": LONG["comment"]}, _at_most(2000)),
+        "comment name": (comments, {"name": LONG["display_name"], "body": "Hi"}, _at_most(50)),
+        "display name": (
+            "/accounts/profile/",
+            profile_form(display_name=LONG["display_name"]),
+            _at_most(50),
+        ),
+        "bio": ("/accounts/profile/", profile_form(bio=LONG["bio"]), _at_most(500)),
+        "sign-up display name": (
+            "/accounts/signup/",
+            signup_form(display_name=LONG["display_name"]),
+            _at_most(50),
+        ),
+        "blog title": ("/dashboard/blog/", blog_form(title=LONG["blog_title"]), _at_most(80)),
+        "blog description": (
+            "/dashboard/blog/",
+            blog_form(description=LONG["description"]),
+            _at_most(300),
+        ),
+        "category name": ("/dashboard/categories/", {"name": LONG["category"]}, _at_most(40)),
+        "eleven hashtags": (
+            "/dashboard/posts/new/",
+            post_form(tags=" ".join(f"tag{i}" for i in range(11))),
+            "A post can have at most 10 hashtags.",
+        ),
+        "long hashtag": (
+            "/dashboard/posts/new/",
+            post_form(tags="x" * 51),
+            "A hashtag can have at most 50 characters.",
+        ),
+    }
+    path, data, message = cases[what]
+    if what.startswith(("sign-up", "comment")):
+        client = Client()
+    unchanged()
+    assert_refused(client.post(path, data), message)
+    unchanged()
+
+
+def test_editing_a_post_with_too_long_a_body_leaves_it_as_it_was(alice_client, post, unchanged):
+    unchanged()
+    response = alice_client.post(
+        f"/dashboard/posts/{post.pk}/edit/", post_form(body=LONG["body"], publish="1")
+    )
+    assert_refused(response, _at_most(100000))
+    response = alice_client.post(f"/dashboard/posts/{post.pk}/autosave", {"body": LONG["body"]})
+    assert_refused(response, _at_most(100000))
+    unchanged()
+
+
+# ### NUL bytes in every text field ###
+
+NUL_CASES = [
+    ("signup", "username"),
+    ("signup", "display_name"),
+    ("signup", "email"),
+    ("signup", "password"),
+    ("login", "username"),
+    ("login", "password"),
+    ("profile", "display_name"),
+    ("profile", "bio"),
+    ("blog", "title"),
+    ("blog", "description"),
+    ("category", "name"),
+    ("rename category", "name"),
+    ("editor", "title"),
+    ("editor", "body"),
+    ("editor", "tags"),
+    ("edit post", "title"),
+    ("edit post", "body"),
+    ("autosave", "title"),
+    ("autosave", "body"),
+    ("preview", "body"),
+    ("comment", "name"),
+    ("comment", "body"),
+    ("signed-in comment", "body"),
+    ("image", "alt"),
+    ("delete account", "password"),
+    ("password change", "old_password"),
+    ("password change", "new_password1"),
+    ("password reset", "email"),
+]
+
+
+@pytest.mark.parametrize("form,field", NUL_CASES, ids=[f"{f}-{n}" for f, n in NUL_CASES])
+def test_nul_bytes_are_refused_in_every_text_field(
+    alice, bob, post, category, unchanged, form, field
+):
+    author, reader, guest = _signed_in(alice), _signed_in(bob), Client()
+    comments = f"/@alice/{post.pk}/comments/"
+    forms = {
+        "signup": (guest, "/accounts/signup/", signup_form()),
+        "login": (guest, "/accounts/login/", {"username": "alice", "password": PASSWORD}),
+        "profile": (author, "/accounts/profile/", profile_form()),
+        "blog": (author, "/dashboard/blog/", blog_form()),
+        "category": (author, "/dashboard/categories/", {"name": "New one"}),
+        "rename category": (author, f"/dashboard/categories/{category.pk}/", {"name": "Again"}),
+        "editor": (author, "/dashboard/posts/new/", post_form(publish="1")),
+        "edit post": (author, f"/dashboard/posts/{post.pk}/edit/", post_form(publish="1")),
+        "autosave": (author, "/dashboard/posts/autosave", {"title": "T", "body": "B"}),
+        "preview": (author, "/dashboard/preview", {"body": "B"}),
+        "comment": (guest, comments, {"name": "Guest", "body": "Hello"}),
+        "signed-in comment": (reader, comments, {"body": "Hello"}),
+        "image": (author, "/dashboard/images/", {"alt": "A picture"}),
+        "delete account": (author, "/accounts/delete/", {"password": PASSWORD}),
+        "password change": (
+            author,
+            "/accounts/password/",
+            {"old_password": PASSWORD, "new_password1": "x7!longpass", "new_password2": "x7!"},
+        ),
+        "password reset": (guest, "/accounts/password/reset/", {"email": "alice@example.com"}),
+    }
+    client, path, data = forms[form]
+    data = dict(data)
+    data[field] = data.get(field, "value") + "\x00after"
+    if form == "password change" and field == "new_password1":
+        data["new_password2"] = data["new_password1"]
+    if form == "image":
+        data["file"] = SimpleUploadedFile("a.png", image_bytes(), content_type="image/png")
+    unchanged()
+    response = client.post(path, data)
+    assert_refused(response, NUL_MESSAGE)
+    unchanged()
+
+
+# ### Invalid UTF-8 ###
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Django decodes an urlencoded body with errors='replace': bytes that are not UTF-8 "
+    "become U+FFFD and the post is saved with a garbled title instead of a 400",
+)
+def test_invalid_utf8_in_a_post_body_is_refused(alice_client, unchanged):
+    unchanged()
+    response = alice_client.post(
+        "/dashboard/posts/new/",
+        data=b"title=%FF%FEabc&body=x&visibility=public&publish=1",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert 400 <= response.status_code < 500
+    unchanged()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"title=%FF%FE&body=%C3%28", b"title=\xff\xfe&body=\xc3\x28", b"%FF=%FF&\xff"],
+    ids=["percent-encoded", "raw-bytes", "in-the-names"],
+)
+def test_invalid_utf8_in_a_body_never_errors(alice_client, post, body):
+    for path in ("/dashboard/preview", "/dashboard/posts/autosave", f"/@alice/{post.pk}/comments/"):
+        response = alice_client.post(
+            path, data=body, content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code < 500, path
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/tags/%FF/", "/tags/%C3%28/", "/@alice/%FF/", "/@%FF/", "/@alice/rss%FF.xml", "/%FF%FE/"],
+)
+def test_invalid_utf8_in_the_address_is_a_styled_404(client, post, path):
+    assert_styled(client.get(path), 404, "Page not found")
+
+
+def test_invalid_utf8_in_a_slug_redirects_to_the_real_address(client, post):
+    response = client.get(f"/@alice/{post.pk}/%FF%FE/")
+    assert response.status_code == 301
+    assert response["Location"] == post.get_absolute_url()
+
+
+# ### Empty required fields ###
+
+
+@pytest.mark.parametrize(
+    "what",
+    [
+        "post title",
+        "post title of spaces",
+        "post title of invisible characters",
+        "display name of invisible characters",
+        "blog title of invisible characters",
+        "guest comment name of invisible characters",
+        "empty sign-up",
+        "empty profile",
+        "empty blog settings",
+        "empty category",
+        "empty account deletion",
+        "comment body",
+        "comment body of spaces",
+        "guest comment name",
+        "display name",
+        "blog title",
+        "category name",
+        "category name of spaces",
+        "sign-up",
+        "log-in",
+        "image",
+    ],
+)
+def test_empty_required_fields_are_refused(alice, post, unchanged, what):
+    author, guest = _signed_in(alice), Client()
+    comments = f"/@alice/{post.pk}/comments/"
+    cases = {
+        "post title": (author, "/dashboard/posts/new/", post_form(title=""), "required"),
+        "post title of spaces": (
+            author,
+            "/dashboard/posts/new/",
+            post_form(title=" \u3000\t "),
+            "This field is required.",
+        ),
+        "post title of invisible characters": (
+            author,
+            "/dashboard/posts/new/",
+            post_form(title="\u200b\x01\ufeff\u200d"),
+            "Please give the post a title.",
+        ),
+        "display name of invisible characters": (
+            author,
+            "/accounts/profile/",
+            profile_form(display_name="\u200b\u200c"),
+            "Please enter a display name.",
+        ),
+        "blog title of invisible characters": (
+            author,
+            "/dashboard/blog/",
+            blog_form(title="\u2060\u200b"),
+            "Please give your blog a title.",
+        ),
+        "guest comment name of invisible characters": (
+            guest,
+            comments,
+            {"name": "\u200b", "body": "Hi"},
+            "Please enter your name.",
+        ),
+        "empty sign-up": (guest, "/accounts/signup/", {}, "This field is required."),
+        "empty profile": (author, "/accounts/profile/", {}, "This field is required."),
+        "empty blog settings": (author, "/dashboard/blog/", {}, "This field is required."),
+        "empty category": (author, "/dashboard/categories/", {}, "This field is required."),
+        "empty account deletion": (author, "/accounts/delete/", {}, "This field is required."),
+        "comment body": (guest, comments, {"name": "G", "body": ""}, "This field is required."),
+        "comment body of spaces": (
+            guest,
+            comments,
+            {"name": "G", "body": "\u3000 \n"},
+            "This field is required.",
+        ),
+        "guest comment name": (guest, comments, {"name": " ", "body": "Hi"}, "enter your name"),
+        "display name": (
+            author,
+            "/accounts/profile/",
+            profile_form(display_name="\u3000"),
+            "This field is required.",
+        ),
+        "blog title": (author, "/dashboard/blog/", blog_form(title=""), "This field is required."),
+        "category name": (author, "/dashboard/categories/", {"name": ""}, "required"),
+        "category name of spaces": (
+            author,
+            "/dashboard/categories/",
+            {"name": "\u200b\u00a0"},
+            "Please enter a name.",
+        ),
+        "sign-up": (guest, "/accounts/signup/", signup_form(username=""), "required"),
+        "log-in": (guest, "/accounts/login/", {}, "This field is required."),
+        "image": (author, "/dashboard/images/", {}, "This field is required."),
+    }
+    client, path, data, message = cases[what]
+    unchanged()
+    assert_refused(client.post(path, data), message)
+    unchanged()
+
+
+# ### Request bodies larger than Django reads ###
+
+
+def test_a_body_over_the_memory_limit_is_refused_with_a_styled_page(
+    alice_client, post, settings, unchanged
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 50_000
+    unchanged()
+    response = alice_client.post("/dashboard/posts/new/", post_form(body="x" * 60_000))
+    assert_styled(response, 413, "larger than Koe accepts")
+    response = alice_client.post(
+        f"/@alice/{post.pk}/comments/", {"name": "G", "body": "x" * 60_000}
+    )
+    assert response.status_code == 413
+    unchanged()
+
+
+# ### Uploads ###
+
+
+def _png(width: int, height: int, idat: bytes = b"") -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+def _bomb() -> bytes:
+    """A PNG whose header claims 20000 × 20000 pixels; the data is a few bytes of zeros."""
+    return _png(20_000, 20_000, zlib.compress(b"\x00" * 20_001 * 8, 9))
+
+
+def _gif_with_two_frames() -> bytes:
+    frames = [PILImage.new("RGB", (40, 30), colour) for colour in ((255, 0, 0), (0, 0, 255))]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], duration=100)
+    return out.getvalue()
+
+
+def _jpeg_with_gps() -> bytes:
+    image = PILImage.new("RGB", (64, 48), (10, 200, 30))
+    exif = PILImage.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0110] = "Phone 12"  # Model
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "N"
+    gps[2] = (35.0, 41.0, 22.0)
+    gps[3] = "E"
+    gps[4] = (139.0, 41.0, 30.0)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    data = out.getvalue()
+    assert PILImage.open(io.BytesIO(data)).getexif().get_ifd(0x8825), "the fixture has GPS"
+    return data
+
+
+BAD_UPLOADS = {
+    "text renamed .png": (b"just some words, not a picture\n" * 10, "not an image we can read"),
+    "empty file": (b"", "The submitted file is empty."),
+    "truncated PNG": (image_bytes("PNG", size=(300, 200))[:200], "damaged or incomplete"),
+    "truncated JPEG": (image_bytes("JPEG", size=(300, 200))[:300], "damaged or incomplete"),
+    "PNG without data": (_png(10, 10), "damaged or incomplete"),
+    "decompression bomb": (_bomb(), "too many pixels"),
+    "SVG": (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "not an image"),
+    "HTML": (b"<html><script>alert(1)</script></html>", "not an image we can read"),
+}
+UPLOAD_ENDPOINTS = {
+    "editor image": ("/dashboard/images/", "file", {"alt": ""}),
+    "avatar": ("/accounts/profile/", "avatar_upload", profile_form()),
+    "blog header": ("/dashboard/blog/", "header_upload", blog_form()),
+}
+
+
+@pytest.mark.parametrize("endpoint", UPLOAD_ENDPOINTS)
+@pytest.mark.parametrize("kind", BAD_UPLOADS)
+def test_bad_uploads_are_refused_and_leave_nothing(alice_client, unchanged, endpoint, kind):
+    path, field, data = UPLOAD_ENDPOINTS[endpoint]
+    content, message = BAD_UPLOADS[kind]
+    upload = SimpleUploadedFile("picture.png", content, content_type="image/png")
+    unchanged()
+    assert_refused(alice_client.post(path, {**data, field: upload}), message)
+    unchanged()
+
+
+@pytest.mark.parametrize("endpoint", UPLOAD_ENDPOINTS)
+def test_uploads_over_the_size_limit_are_refused(alice_client, settings, unchanged, endpoint):
+    settings.KOE_MAX_UPLOAD_BYTES = 1024 * 1024
+    path, field, data = UPLOAD_ENDPOINTS[endpoint]
+    content = image_bytes("PNG") + b"\x00" * (1024 * 1024)
+    upload = SimpleUploadedFile("big.png", content, content_type="image/png")
+    unchanged()
+    assert_refused(alice_client.post(path, {**data, field: upload}), "The limit is 1 MB.")
+    unchanged()
+
+
+def test_images_with_more_pixels_than_allowed_are_refused(alice_client, settings, unchanged):
+    settings.KOE_MAX_IMAGE_PIXELS = 1000
+    upload = SimpleUploadedFile("wide.png", image_bytes("PNG", size=(100, 20)))
+    unchanged()
+    assert_refused(alice_client.post("/dashboard/images/", {"file": upload}), "too many pixels")
+    unchanged()
+
+
+def _stored(settings, name: str) -> PILImage.Image:
+    return PILImage.open(Path(settings.MEDIA_ROOT) / name)
+
+
+def test_a_gif_keeps_its_first_frame_only(alice_client, alice, settings):
+    upload = SimpleUploadedFile("moving.gif", _gif_with_two_frames(), content_type="image/gif")
+    response = alice_client.post("/dashboard/images/", {"file": upload})
+    assert response.status_code == 201, text_of(response)
+    image = Image.objects.get(owner=alice)
+    for name in image.files:
+        stored = _stored(settings, name)
+        assert stored.format == "WEBP"
+        assert getattr(stored, "n_frames", 1) == 1
+        red, green, blue = stored.convert("RGB").getpixel((stored.width // 2, stored.height // 2))
+        assert red > 200 and blue < 60, "not the first frame"
+
+
+def test_exif_and_gps_are_gone_from_stored_images(alice_client, alice, settings):
+    gps = _jpeg_with_gps()
+    response = alice_client.post(
+        "/dashboard/images/", {"file": SimpleUploadedFile("trip.jpg", gps, "image/jpeg")}
+    )
+    assert response.status_code == 201
+    profile = profile_form(avatar_upload=SimpleUploadedFile("me.jpg", gps, "image/jpeg"))
+    assert alice_client.post("/accounts/profile/", profile).status_code == 302
+    header = blog_form(header_upload=SimpleUploadedFile("sky.jpg", gps, "image/jpeg"))
+    assert alice_client.post("/dashboard/blog/", header).status_code == 302
+    alice.refresh_from_db()
+    image = Image.objects.get(owner=alice)
+    names = [*image.files, alice.avatar, alice.avatar_small, alice.blog.header_image]
+    assert all(names)
+    for name in names:
+        stored = _stored(settings, name)
+        assert len(stored.getexif()) == 0, name
+        assert "exif" not in stored.info and "xmp" not in stored.info, name
+        assert b"PhoneMaker" not in (Path(settings.MEDIA_ROOT) / name).read_bytes()
+
+
+def test_stored_names_are_made_by_the_server(alice_client, alice, settings):
+    upload = SimpleUploadedFile(
+        "../../evil<script>.php.png", image_bytes(), content_type="image/png"
+    )
+    response = alice_client.post("/dashboard/images/", {"file": upload})
+    assert response.status_code == 201
+    image = Image.objects.get(owner=alice)
+    for name in image.files:
+        assert re.fullmatch(r"images/\d{4}/\d{2}/[0-9a-f]{32}-(display|thumb)\.webp", name), name
+    files = [p.name for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+    assert len(files) == 2 and not any("evil" in f or "php" in f for f in files)
+    assert "evil" not in response.json()["url"]
+
+
+# ### Unknown addresses ###
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/@nobody/",
+        "/@nobody/1/",
+        "/@alice/999999/",
+        "/@alice/999999/some-slug/",
+        "/@alice/999999/likes/",
+        "/@nobody/rss.xml",
+        "/@nobody/feed.atom",
+        "/tags/nosuchtag/",
+        "/tags/onlydraft/",
+        "/tags/%EF%BC%9Cscript%EF%BC%9E/",
+        "/tags/a%EF%BC%8Fb/",
+        "/tags/a%EF%BC%8Fb/rss.xml",
+        "/no/such/page",
+    ],
+)
+def test_unknown_addresses_are_a_styled_404(client, post, alice, path):
+    publish(alice, title="Draft", body="x", tags=["onlydraft"], publish=False)
+    assert_styled(client.get(path), 404, "Page not found")
+
+
+def test_someone_elses_draft_is_a_404(client, alice, bob):
+    draft = publish(alice, title="Draft", publish=False)
+    assert _signed_in(bob).get(draft.get_absolute_url()).status_code == 404
+
+
+# ### CSRF on every state-changing view ###
+
+
+def _csrf_cases(post, category, comment):
+    user = "alice"
+    return {
+        "sign-up": ("/accounts/signup/", signup_form()),
+        "log-in": ("/accounts/login/", {"username": "alice", "password": PASSWORD}),
+        "log-out": ("/accounts/logout/", {}),
+        "profile": ("/accounts/profile/", profile_form(display_name="Changed")),
+        "delete account": ("/accounts/delete/", {"password": PASSWORD}),
+        "password change": (
+            "/accounts/password/",
+            {
+                "old_password": PASSWORD,
+                "new_password1": "n3w!pass!x",
+                "new_password2": "n3w!pass!x",
+            },
+        ),
+        "password reset": ("/accounts/password/reset/", {"email": "alice@example.com"}),
+        "new post": ("/dashboard/posts/new/", post_form(publish="1")),
+        "edit post": (f"/dashboard/posts/{post.pk}/edit/", post_form(title="Changed")),
+        "delete post": (f"/dashboard/posts/{post.pk}/delete/", {}),
+        "autosave new": ("/dashboard/posts/autosave", {"title": "T", "body": "B"}),
+        "autosave": (f"/dashboard/posts/{post.pk}/autosave", {"title": "T", "body": "B"}),
+        "preview": ("/dashboard/preview", {"body": "B"}),
+        "upload image": ("/dashboard/images/", {}),
+        "blog settings": ("/dashboard/blog/", blog_form(title="Changed")),
+        "new category": ("/dashboard/categories/", {"name": "New"}),
+        "rename category": (f"/dashboard/categories/{category.pk}/", {"name": "Changed"}),
+        "delete category": (f"/dashboard/categories/{category.pk}/", {"delete": "1"}),
+        "comment": (f"/@{user}/{post.pk}/comments/", {"name": "G", "body": "Hi"}),
+        "like": (f"/@{user}/{post.pk}/like", {}),
+        "moderate comment": (f"/dashboard/comments/{comment.pk}/", {"action": "delete"}),
+        "language": ("/i18n/setlang/", {"language": "ja", "next": "/"}),
+    }
+
+
+CSRF_VIEWS = [
+    "sign-up", "log-in", "log-out", "profile", "delete account", "password change",
+    "password reset", "new post", "edit post", "delete post", "autosave new", "autosave",
+    "preview", "upload image", "blog settings", "new category", "rename category",
+    "delete category", "comment", "like", "moderate comment", "language",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("view", CSRF_VIEWS)
+def test_csrf_is_enforced(alice, post, category, unchanged, view):
+    comment = social_services.do_comment(post, alice, body="Mine")
+    path, data = _csrf_cases(post, category, comment)[view]
+    if view == "upload image":
+        data = {"file": SimpleUploadedFile("a.png", image_bytes(), content_type="image/png")}
+    client = Client(enforce_csrf_checks=True)
+    if view not in ("sign-up", "log-in", "password reset"):
+        client.force_login(alice)
+    unchanged()
+    response = client.post(path, data)
+    assert_styled(response, 403, "The form had expired")
+    unchanged()
+    # With a stale token instead of none, the same.
+    client.cookies["csrftoken"] = "a" * 32
+    response = client.post(path, {**data, "csrfmiddlewaretoken": "b" * 32})
+    assert_styled(response, 403, "The form had expired")
+    unchanged()
+
+
+# ### Methods ###
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dashboard/posts/autosave",
+        "/dashboard/posts/{post}/autosave",
+        "/dashboard/preview",
+        "/dashboard/images/",
+        "/@alice/{post}/comments/",
+        "/@alice/{post}/like",
+        "/dashboard/comments/{comment}/",
+        "/accounts/logout/",
+    ],
+)
+def test_get_on_post_only_endpoints_is_405(alice, post, unchanged, path):
+    comment = social_services.do_comment(post, alice, body="Mine")
+    client = _signed_in(alice)
+    unchanged()
+    response = client.get(path.format(post=post.pk, comment=comment.pk))
+    assert response.status_code == 405
+    assert "POST" in response["Allow"]
+    unchanged()
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_other_methods_on_pages_are_405(client, post, method):
+    for path in ("/", post.get_absolute_url(), "/@alice/", "/tags/kept/"):
+        assert getattr(client, method)(path).status_code == 405
+
+
+# ### Someone else's things ###
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["edit", "edit-get", "delete", "delete-get", "autosave", "category", "moderate"],
+)
+def test_someone_elses_things_are_404_and_unchanged(alice, bob, post, category, unchanged, action):
+    comment = social_services.do_comment(post, bob, body="Bob's words")
+    bob_client = _signed_in(bob)
+    unchanged()
+    request = {
+        "edit": ("post", f"/dashboard/posts/{post.pk}/edit/", post_form(title="Taken")),
+        "edit-get": ("get", f"/dashboard/posts/{post.pk}/edit/", None),
+        "delete": ("post", f"/dashboard/posts/{post.pk}/delete/", {}),
+        "delete-get": ("get", f"/dashboard/posts/{post.pk}/delete/", None),
+        "autosave": ("post", f"/dashboard/posts/{post.pk}/autosave", {"title": "T", "body": "B"}),
+        "category": ("post", f"/dashboard/categories/{category.pk}/", {"delete": "1"}),
+        "moderate": ("post", f"/dashboard/comments/{comment.pk}/", {"action": "delete"}),
+    }[action]
+    method, path, data = request
+    response = getattr(bob_client, method)(path, data) if data is not None else bob_client.get(path)
+    assert_styled(response, 404, "Page not found")
+    unchanged()
+
+
+def test_a_category_of_another_blog_cannot_be_given_to_a_post(alice, bob, unchanged):
+    theirs = blog_services.do_save_category(alice.blog, "Alice's")
+    client = _signed_in(bob)
+    unchanged()
+    response = client.post("/dashboard/posts/new/", post_form(category=theirs.pk, publish="1"))
+    assert_refused(response, "Select a valid choice.")
+    unchanged()
+
+
+# ### Rate limits ###
+
+
+def _log_in(client: Client, username: str, password: str = "wrong password"):
+    return client.post("/accounts/login/", {"username": username, "password": password})
+
+
+def test_log_in_locks_after_five_failures_for_one_username(alice):
+    client = Client()
+    for _ in range(4):
+        assert _log_in(client, "alice").status_code == 400
+    # The fifth failure is answered with the lock, and so is the right password after it.
+    assert_styled(_log_in(client, "alice"), 429, "Too many attempts")
+    locked = _log_in(client, "alice", PASSWORD)
+    assert_styled(locked, 429, "Too many attempts")
+    # Another address is refused too: the lock is on the username.
+    other = Client(REMOTE_ADDR="203.0.113.9")
+    assert _log_in(other, "alice", PASSWORD).status_code == 429
+    assert "_auth_user_id" not in other.session
+
+
+def test_log_in_locks_after_five_failures_from_one_address(alice, bob):
+    client = Client(REMOTE_ADDR="198.51.100.7")
+    for i in range(4):
+        assert _log_in(client, f"someone{i}").status_code == 400
+    assert_styled(_log_in(client, "someone4"), 429, "Too many attempts")
+    locked = _log_in(client, "bob", PASSWORD)
+    assert_styled(locked, 429, "Too many attempts")
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_up_is_limited_per_address(db, unchanged):
+    client = Client(REMOTE_ADDR="192.0.2.44")
+    for i in range(10):
+        response = client.post("/accounts/signup/", signup_form(username=f"u{i}", email="bad"))
+        assert response.status_code == 400
+    unchanged()
+    response = client.post("/accounts/signup/", signup_form())
+    assert_styled(response, 429, "Too many requests")
+    unchanged()
+    # Someone else, from another address, may still sign up.
+    other = Client(REMOTE_ADDR="192.0.2.45")
+    assert other.post("/accounts/signup/", signup_form()).status_code == 302
+
+
+# ### Honeypots ###
+
+
+def test_the_comment_honeypot_refuses_and_writes_nothing(client, post, unchanged):
+    unchanged()
+    response = client.post(
+        f"/@alice/{post.pk}/comments/",
+        {"name": "Robot", "body": "Buy now", "website": "https://spam.example/"},
+    )
+    assert_refused(response, "Something went wrong. Please try again.")
+    unchanged()
+
+
+def test_the_sign_up_honeypot_refuses_and_writes_nothing(client, db, unchanged):
+    unchanged()
+    response = client.post("/accounts/signup/", signup_form(website="https://spam.example/"))
+    assert_refused(response, "Something went wrong. Please try again.")
+    unchanged()
+
+
+# ### In Japanese too ###
+
+
+@pytest.mark.parametrize(
+    "path,data",
+    [
+        ("/dashboard/posts/new/", post_form(title="", body="x" * 100_001)),
+        ("/dashboard/categories/", {"name": "c" * 41}),
+        ("/dashboard/preview", {"body": "\x00"}),
+        ("/dashboard/images/", {"file": "not a file"}),
+        ("/accounts/profile/", profile_form(display_name="")),
+    ],
+)
+def test_bad_input_in_japanese_is_a_4xx(alice, path, data, unchanged):
+    client = Client(HTTP_ACCEPT_LANGUAGE="ja")
+    client.force_login(alice)
+    User.objects.filter(pk=alice.pk).update(language="ja")
+    unchanged()
+    response = client.post(path, data)
+    assert 400 <= response.status_code < 500
+    assert response.get("Content-Language", "ja") == "ja"
+    unchanged()
