@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.cache import cache
+from django.test import TestCase
 from PIL import Image as PILImage
 
 from koe.accounts import services as account_services
@@ -33,8 +34,10 @@ def make_user(username: str, *, display_name: str | None = None, language: str =
 
 
 def publish(user, title="Hello", body="Some **text**.", **options):
+    """Write a post as the editor does, and run what waits for the commit (feed fan-out)."""
     options.setdefault("publish", True)
-    return blog_services.do_save_post(user.blog, title=title, body=body, **options)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return blog_services.do_save_post(user.blog, title=title, body=body, **options)
 
 
 def image_bytes(fmt="PNG", size=(64, 48), color=(200, 80, 120), **save_options) -> bytes:

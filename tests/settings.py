@@ -29,6 +29,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file in WAL mode, as in production: in-memory SQLite cannot wait for a lock.
-    DATABASES["default"]["TEST"] = {
-        "NAME": os.path.join(os.environ["KOE_DATA_DIR"], "test.sqlite3")
-    }  # noqa: F405
+    _test_db = os.path.join(os.environ["KOE_DATA_DIR"], "test.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": _test_db}  # noqa: F405

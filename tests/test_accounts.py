@@ -6,8 +6,8 @@ import re
 
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 import koe.settings as production_settings
 from koe.blogs.models import Blog, Image, Post

@@ -15,10 +15,17 @@ from tests.conftest import image_bytes, publish
 
 @pytest.mark.parametrize(
     "fmt,size",
-    [("JPEG", (3000, 2000)), ("PNG", (300, 200)), ("WEBP", (800, 800)), ("GIF", (40, 40)), ("HEIF", (64, 48))],
+    [
+        ("JPEG", (3000, 2000)),
+        ("PNG", (300, 200)),
+        ("WEBP", (800, 800)),
+        ("GIF", (40, 40)),
+        ("HEIF", (64, 48)),
+    ],
 )
 def test_every_accepted_format_is_reencoded(alice_client, fmt, size):
-    upload = SimpleUploadedFile(f"photo.{fmt.lower()}", image_bytes(fmt, size), content_type="image/x")
+    raw = image_bytes(fmt, size)
+    upload = SimpleUploadedFile(f"photo.{fmt.lower()}", raw, content_type="image/x")
     response = alice_client.post("/dashboard/images/", {"file": upload, "alt": "A view"})
     assert response.status_code == 201, response.content
     data = response.json()

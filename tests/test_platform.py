@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC
 from unittest import mock
 
 import pytest
@@ -169,9 +170,9 @@ def test_unknown_pages_are_a_styled_404(client, db):
 
 
 def test_times_show_in_the_viewers_time_zone(client, alice):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    post = publish(alice, publish_at=datetime(2025, 1, 1, 0, 30, tzinfo=timezone.utc))
+    post = publish(alice, publish_at=datetime(2025, 1, 1, 0, 30, tzinfo=UTC))
     page = client.get(post.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "2025-01-01T09:30:00+09:00" in page
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from urllib.parse import quote
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -55,3 +55,19 @@ class User(AbstractUser):
     @property
     def avatar_small_url(self) -> str:
         return default_storage.url(self.avatar_small) if self.avatar_small else ""
+
+
+class Block(models.Model):
+    """One person refusing another: no follows, comments, likes, reblogs or memberships."""
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_received")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="accounts_block_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker} ⊘ {self.blocked}"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
 
-from koe.accounts.models import User
-from koe.accounts.signals import account_deleting, user_signed_up
+from koe.accounts.models import Block, User
+from koe.accounts.signals import account_deleting, user_blocked, user_signed_up
 from koe.core import images
 
 
@@ -56,3 +59,42 @@ def do_delete_account(user: User) -> None:
     account_deleting.send(sender=User, user=user, files=files)
     user.delete()
     transaction.on_commit(lambda: images.delete_files(files))
+
+
+# ### Blocks ###
+
+
+def is_blocked(user_a, user_b) -> bool:
+    """True when either of the two has blocked the other."""
+    if not (getattr(user_a, "pk", None) and getattr(user_b, "pk", None)):
+        return False
+    a, b = user_a.pk, user_b.pk
+    return Block.objects.filter(
+        Q(blocker_id=a, blocked_id=b) | Q(blocker_id=b, blocked_id=a)
+    ).exists()
+
+
+def blocked_user_ids(user) -> set[int]:
+    """Everyone this person blocked or was blocked by."""
+    if not getattr(user, "pk", None):
+        return set()
+    made = Block.objects.filter(blocker_id=user.pk).values_list("blocked_id", flat=True)
+    received = Block.objects.filter(blocked_id=user.pk).values_list("blocker_id", flat=True)
+    return set(made) | set(received)
+
+
+@transaction.atomic
+def do_block(blocker: User, blocked: User) -> bool:
+    """Block someone; blocking twice changes nothing. True when a block was added."""
+    if blocker.pk == blocked.pk:
+        raise ValidationError(_("You cannot block yourself."), code="self")
+    _block, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    if created:
+        user_blocked.send(sender=User, blocker=blocker, blocked=blocked)
+    return created
+
+
+@transaction.atomic
+def do_unblock(blocker: User, blocked: User) -> bool:
+    deleted, _rows = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    return bool(deleted)

@@ -12,6 +12,22 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+OFFICIAL_CATEGORIES = [
+    ("actor", _("Actor")),
+    ("musician", _("Musician")),
+    ("idol", _("Idol")),
+    ("athlete", _("Athlete")),
+    ("comedian", _("Comedian")),
+    ("writer", _("Writer")),
+    ("creator", _("Creator")),
+    ("talent", _("TV personality")),
+    ("model", _("Model")),
+    ("politician", _("Politician")),
+    ("expert", _("Expert")),
+    ("company", _("Company")),
+    ("organisation", _("Public organisation")),
+    ("media", _("Media")),
+]
 THEMES = [
     ("sakura", _("Sakura")),
     ("sora", _("Sora")),
@@ -65,21 +81,72 @@ class Blog(models.Model):
         _("show comments only after I approve them"), default=False
     )
     likes_enabled = models.BooleanField(_("allow likes"), default=True)
+    show_followers = models.BooleanField(_("show who follows my blog"), default=True)
+    members_teaser = models.BooleanField(
+        _("show the titles of members-only posts to everyone"), default=True
+    )
+    #: Kept by the social app through services.adjust_follower_count.
+    follower_count = models.PositiveIntegerField(default=0, editable=False)
+    #: Set by staff when an application for an official blog is approved; blank otherwise.
+    official_category = models.CharField(
+        _("official category"), max_length=20, blank=True, choices=OFFICIAL_CATEGORIES
+    )
+    is_top_blogger = models.BooleanField(_("top blogger"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["official_category", "-follower_count"],
+                condition=~Q(official_category=""),
+                name="blogs_blog_official",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def username(self) -> str:
-        return self.owner.username
 
     def get_absolute_url(self) -> str:
         return reverse("blogs:blog", args=[self.owner.username])
 
     @property
+    def username(self) -> str:
+        return self.owner.username
+
+    @property
     def header_image_url(self) -> str:
         return default_storage.url(self.header_image) if self.header_image else ""
+
+    @property
+    def is_official(self) -> bool:
+        return bool(self.official_category)
+
+
+class Membership(models.Model):
+    """A reader allowed to read a blog's members-only posts (Ameblo's アメンバー)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Member")
+
+    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    #: The member keeps their membership to themselves: not listed on any page.
+    is_secret = models.BooleanField(_("keep my membership secret"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blog", "member"], name="blogs_membership_once")
+        ]
+        indexes = [models.Index(fields=["member", "status"], name="blogs_membership_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member} in {self.blog} ({self.status})"
 
 
 class Category(models.Model):
@@ -129,10 +196,30 @@ class PostQuerySet(models.QuerySet):
         return self.filter(public_posts_q())
 
     def visible_to(self, user):
-        """Deny by default: public posts, plus everything the viewer wrote."""
+        """Deny by default: public posts, members-only posts of blogs the viewer is an
+        approved member of, and everything the viewer wrote."""
         if user is None or not user.is_authenticated:
             return self.public()
-        return self.filter(public_posts_q() | Q(blog__owner_id=user.pk))
+        member_of = Membership.objects.filter(
+            member_id=user.pk, status=Membership.Status.APPROVED
+        ).values("blog_id")
+        members_q = Q(
+            status=Post.Status.PUBLISHED,
+            published_at__lte=timezone.now(),
+            visibility=Post.Visibility.MEMBERS,
+            blog__owner__is_active=True,
+            blog_id__in=member_of,
+        )
+        return self.filter(public_posts_q() | members_q | Q(blog__owner_id=user.pk))
+
+    def teasers_for(self, user):
+        """Members-only posts the viewer may not read but may see the title of."""
+        return (
+            self.published()
+            .filter(visibility=Post.Visibility.MEMBERS, blog__members_teaser=True)
+            .filter(blog__owner__is_active=True)
+            .exclude(pk__in=self.visible_to(user).values("pk"))
+        )
 
     def due_for_announcement(self):
         return self.published().filter(announced_at__isnull=True)
@@ -174,6 +261,11 @@ class Post(models.Model):
     #: Set exactly once, when the post's publication has been announced to other apps.
     announced_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_sponsored = models.BooleanField(_("sponsored (PR)"), default=False)
+    #: A reblog (リブログ) carries the original as a card, and the reblogger's words as body.
+    reblog_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reblogs"
+    )
+    allow_reblogs = models.BooleanField(_("others may reblog this post"), default=True)
     like_count = models.PositiveIntegerField(default=0, editable=False)
     comment_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -196,15 +288,15 @@ class Post(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def slug(self) -> str:
-        return slugify(self.title, allow_unicode=True)[:60]
-
     def get_absolute_url(self) -> str:
         username = self.blog.owner.username
         if self.slug:
             return reverse("blogs:post_slug", args=[username, self.pk, self.slug])
         return reverse("blogs:post", args=[username, self.pk])
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title, allow_unicode=True)[:60]
 
     @property
     def is_public(self) -> bool:
@@ -240,6 +332,9 @@ class Image(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.alt or self.key
 
     @property
     def display_url(self) -> str:

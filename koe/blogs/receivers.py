@@ -4,9 +4,9 @@ from django.dispatch import receiver
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from koe.accounts.signals import account_deleting, user_signed_up
+from koe.accounts.signals import account_deleting, user_blocked, user_signed_up
 from koe.blogs import services
-from koe.blogs.models import Blog, Image
+from koe.blogs.models import Blog, Image, Membership
 
 
 @receiver(user_signed_up)
@@ -23,3 +23,9 @@ def collect_blog_files(sender, user, files, **kwargs):
     blog = Blog.objects.filter(owner=user).only("header_image").first()
     if blog:
         files.append(blog.header_image)
+
+
+@receiver(user_blocked)
+def end_memberships_between(sender, blocker, blocked, **kwargs):
+    Membership.objects.filter(blog__owner=blocker, member=blocked).delete()
+    Membership.objects.filter(blog__owner=blocked, member=blocker).delete()

@@ -201,6 +201,11 @@ def adjust_counts(post_id: int, *, likes: int = 0, comments: int = 0) -> None:
     )
 
 
+def adjust_follower_count(blog_id: int, delta: int) -> None:
+    """The social app keeps a blog's follower count through this, in its own transaction."""
+    Blog.objects.filter(pk=blog_id).update(follower_count=F("follower_count") + delta)
+
+
 def announce_post(post_id: int) -> bool:
     """Tell other apps a post is out, exactly once however often and wherever this runs.
 

@@ -47,3 +47,6 @@ class Like(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["post", "user"], name="social_like_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ♥ {self.post}"
