@@ -9,7 +9,7 @@ class SocialConfig(AppConfig):
 
     def ready(self):
         from koe.core import slots
-        from koe.social import panels
+        from koe.social import panels, receivers  # noqa: F401 - receivers connect on import
 
         slots.register("post_footer", panels.post_reactions, order=10)
         slots.register("post_footer", panels.post_comments, order=20)
