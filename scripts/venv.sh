@@ -24,7 +24,7 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     fi
     echo "Creating $VENV with $($python --version)"
     "$python" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet --quiet --upgrade pip
 fi
 
 stamp="$VENV/.koe-installed${extra:+-$extra}"
@@ -32,6 +32,6 @@ if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
     target="."
     [[ -n "$extra" ]] && target=".[$extra]"
     echo "Installing Koe ($target) into $VENV"
-    "$VENV/bin/python" -m pip install --quiet -e "$target"
+    "$VENV/bin/python" -m pip install --quiet --quiet -e "$target"
     touch "$stamp"
 fi
