@@ -98,5 +98,3 @@ class TagRssFeed(_PostFeed):
 class TagAtomFeed(TagRssFeed):
     feed_type = Atom1Feed
     subtitle = TagRssFeed.description
-
-

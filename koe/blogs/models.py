@@ -188,6 +188,27 @@ def public_posts_q() -> Q:
     )
 
 
+def _members_posts_q(**extra) -> Q:
+    return Q(
+        status=Post.Status.PUBLISHED,
+        published_at__lte=timezone.now(),
+        visibility=Post.Visibility.MEMBERS,
+        blog__owner__is_active=True,
+        **extra,
+    )
+
+
+def visible_posts_q(user) -> Q:
+    """Deny by default: public posts, members-only posts of blogs the viewer is an
+    approved member of, and everything the viewer wrote."""
+    if user is None or not user.is_authenticated:
+        return public_posts_q()
+    member_of = Membership.objects.filter(
+        member_id=user.pk, status=Membership.Status.APPROVED
+    ).values("blog_id")
+    return public_posts_q() | _members_posts_q(blog_id__in=member_of) | Q(blog__owner_id=user.pk)
+
+
 class PostQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -196,30 +217,12 @@ class PostQuerySet(models.QuerySet):
         return self.filter(public_posts_q())
 
     def visible_to(self, user):
-        """Deny by default: public posts, members-only posts of blogs the viewer is an
-        approved member of, and everything the viewer wrote."""
-        if user is None or not user.is_authenticated:
-            return self.public()
-        member_of = Membership.objects.filter(
-            member_id=user.pk, status=Membership.Status.APPROVED
-        ).values("blog_id")
-        members_q = Q(
-            status=Post.Status.PUBLISHED,
-            published_at__lte=timezone.now(),
-            visibility=Post.Visibility.MEMBERS,
-            blog__owner__is_active=True,
-            blog_id__in=member_of,
-        )
-        return self.filter(public_posts_q() | members_q | Q(blog__owner_id=user.pk))
+        return self.filter(visible_posts_q(user))
 
-    def teasers_for(self, user):
-        """Members-only posts the viewer may not read but may see the title of."""
-        return (
-            self.published()
-            .filter(visibility=Post.Visibility.MEMBERS, blog__members_teaser=True)
-            .filter(blog__owner__is_active=True)
-            .exclude(pk__in=self.visible_to(user).values("pk"))
-        )
+    def listable_to(self, user):
+        """What a blog's page lists: readable posts, and the locked titles of members-only
+        posts on blogs that show them (the caller marks those as locked)."""
+        return self.filter(visible_posts_q(user) | _members_posts_q(blog__members_teaser=True))
 
     def due_for_announcement(self):
         return self.published().filter(announced_at__isnull=True)

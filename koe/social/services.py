@@ -6,13 +6,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from koe.accounts.services import is_blocked
 from koe.blogs import services as blog_services
 from koe.blogs.models import Blog, Post
 from koe.core.text import clean_line, clean_text
 from koe.social.models import Comment, Like
+from koe.social.notifications import Kind, notify, notify_mentions
 
 
 def check_can_comment(post: Post, user) -> None:
+    if is_blocked(post.blog.owner, user):
+        raise PermissionDenied(_("You cannot comment on this blog."))
     policy = post.blog.comment_policy
     if policy == Blog.CommentPolicy.CLOSED:
         raise PermissionDenied(_("Comments are closed on this blog."))
@@ -43,6 +47,12 @@ def do_comment(post: Post, user, *, body: str, name: str = "") -> Comment:
     )
     if not needs_approval:
         blog_services.adjust_counts(post.pk, comments=1)
+    if not by_owner:
+        kind = Kind.COMMENT_PENDING if needs_approval else Kind.COMMENT
+        actor = user if user.is_authenticated else None
+        notify(post.blog.owner, kind, actor=actor, blog=post.blog, post=post, text=name)
+    if not needs_approval and user.is_authenticated:
+        notify_mentions(body, actor=user, post=post, exclude={post.blog.owner_id})
     return comment
 
 
@@ -53,6 +63,8 @@ def do_approve_comment(comment: Comment) -> Comment:
     )
     if updated:
         blog_services.adjust_counts(comment.post_id, comments=1)
+        if comment.author is not None:
+            notify_mentions(comment.body, actor=comment.author, post=comment.post)
     comment.status = Comment.Status.VISIBLE
     return comment
 
@@ -69,6 +81,8 @@ def check_can_like(post: Post, user) -> None:
         raise PermissionDenied(_("Please log in to like posts."))
     if not post.blog.likes_enabled:
         raise PermissionDenied(_("This blog has switched likes off."))
+    if is_blocked(post.blog.owner, user):
+        raise PermissionDenied(_("You cannot like posts on this blog."))
 
 
 def do_like(post: Post, user) -> bool:
@@ -78,6 +92,7 @@ def do_like(post: Post, user) -> bool:
         with transaction.atomic():
             Like.objects.create(post=post, user=user)
             blog_services.adjust_counts(post.pk, likes=1)
+            notify(post.blog.owner, Kind.LIKE, actor=user, blog=post.blog, post=post)
     except IntegrityError:
         return False
     return True

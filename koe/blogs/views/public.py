@@ -74,12 +74,12 @@ def post(request, username, post_id, slug=None):
     siblings = Post.objects.visible_to(request.user).filter(blog=blog).only("id", "title", "blog")
     previous_post = newer_post = None
     if post.published_at:
-        previous_post = siblings.filter(published_at__lt=post.published_at).order_by(
-            "-published_at"
-        ).first()
-        newer_post = siblings.filter(published_at__gt=post.published_at).order_by(
-            "published_at"
-        ).first()
+        previous_post = (
+            siblings.filter(published_at__lt=post.published_at).order_by("-published_at").first()
+        )
+        newer_post = (
+            siblings.filter(published_at__gt=post.published_at).order_by("published_at").first()
+        )
     for neighbour in (previous_post, newer_post):
         if neighbour:
             neighbour.blog = blog
