@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "koe.accounts",
     "koe.blogs",
     "koe.social",
+    "koe.official",
     "koe.demo",
     "django.contrib.admin",
     "django.contrib.auth",

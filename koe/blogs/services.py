@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from koe.blogs.models import Blog, Category, Image, Post, Tag
+from koe.blogs.models import OFFICIAL_CATEGORIES, Blog, Category, Image, Post, Tag
 from koe.blogs.signals import post_published
 from koe.core import images, text
 
@@ -24,7 +24,7 @@ _TAG_SPLIT = re.compile(r"[\s,、，#＃]+")
 _TAG_OK = re.compile(r"^[\w\u30fc\u3005]+$")  # word characters, the long-vowel mark and 々
 _EDITED_FIELDS = [
     "title", "body", "body_html", "excerpt", "category", "cover", "status",
-    "visibility", "published_at", "is_sponsored", "updated_at",
+    "visibility", "published_at", "is_sponsored", "allow_reblogs", "updated_at",
 ]  # fmt: skip
 _MEDIA_IMAGE = re.compile(r"/images/\d{4}/\d{2}/([0-9a-f]{32})-display\.webp")
 
@@ -52,6 +52,27 @@ def do_update_blog(blog: Blog, *, header_upload=None, remove_header=False, **fie
     if old:
         transaction.on_commit(lambda: images.delete_files(old))
     return blog
+
+
+@transaction.atomic
+def do_set_badges(blog: Blog, *, official_category=None, is_top_blogger=None) -> bool:
+    """Staff's marks on a blog, set by the official app's actions; None leaves a mark as it is.
+
+    Returns whether anything changed, so callers can tell a repeat from a change.
+    """
+    changed = []
+    if official_category is not None:
+        if official_category and official_category not in dict(OFFICIAL_CATEGORIES):
+            raise ValidationError(_("Please choose a category from the list."), code="category")
+        if blog.official_category != official_category:
+            blog.official_category = official_category
+            changed.append("official_category")
+    if is_top_blogger is not None and blog.is_top_blogger != bool(is_top_blogger):
+        blog.is_top_blogger = bool(is_top_blogger)
+        changed.append("is_top_blogger")
+    if changed:
+        blog.save(update_fields=changed)  # only the marks: the rest of this instance may be old
+    return bool(changed)
 
 
 @transaction.atomic
@@ -136,6 +157,7 @@ def do_save_post(
     publish: bool = False,
     publish_at: datetime | None = None,
     is_sponsored: bool = False,
+    allow_reblogs: bool = True,
 ) -> Post:
     """Create or update a post; publish=True makes it readable now or at publish_at."""
     if category is not None and category.blog_id != blog.pk:
@@ -151,6 +173,7 @@ def do_save_post(
     post.category = category
     post.visibility = visibility
     post.is_sponsored = is_sponsored
+    post.allow_reblogs = allow_reblogs
     if publish:
         post.status = Post.Status.PUBLISHED
         if publish_at is not None:

@@ -1,0 +1,1 @@
+"""Official blogs of famous people: applications, staff review, badges and the directory."""
