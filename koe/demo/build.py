@@ -36,6 +36,7 @@ from koe.demo.content import (
     Picture,
     PostSpec,
 )
+from koe.demo.official import ensure_official_blogs
 from koe.demo.texts import BLOGS
 from koe.social import services as social_services
 from koe.social.models import Comment
@@ -290,4 +291,5 @@ def build_demo(progress: Callable[[str], None] = lambda line: None) -> DemoResul
         report = build_blog(spec, users, guests)
         progress(report.line(index, len(BLOGS)))
         reports.append(report)
+    progress(ensure_official_blogs(users).line())
     return DemoResult(blogs=reports, new_accounts=created, password_ok=password_ok)
