@@ -61,15 +61,3 @@ def page(chromium, live_server):
     tab.js_errors = errors
     yield tab
     context.close()
-
-
-@pytest.fixture(autouse=True)
-def _media_served_from_upload_folder(settings):
-    # When koe/urls.py hands django.views.static.serve a document_root fixed at import time,
-    # the per-test MEDIA_ROOT of tests/conftest.py is not where the live server looks for
-    # uploads: store them where /media/ is actually served from.
-    from django.urls import resolve
-
-    served_from = resolve("/media/probe.png").kwargs.get("document_root")
-    if served_from:
-        settings.MEDIA_ROOT = served_from
