@@ -10,6 +10,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("delete/", views.delete_account, name="delete"),
+    path("blocks/", views.blocks, name="blocks"),
+    path("blocks/<str:username>/", views.block, name="block"),
+    path("blocks/<str:username>/remove", views.unblock, name="unblock"),
     path(
         "password/",
         views.PasswordChangeView.as_view(),

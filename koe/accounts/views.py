@@ -4,16 +4,18 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from koe.accounts import services
 from koe.accounts.forms import DeleteAccountForm, LoginForm, ProfileForm, SignUpForm
+from koe.accounts.models import Block, User
 
 
 def _posted(request, *, files=False):
@@ -108,3 +110,36 @@ def delete_account(request):
         return redirect("blogs:front")
     status = 400 if form.errors else 200
     return render(request, "accounts/delete.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def block(request, username):
+    other = get_object_or_404(User, username=username.lower(), is_active=True)
+    try:
+        services.do_block(request.user, other)
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+        return redirect("accounts:blocks")
+    messages.success(
+        request,
+        _("You blocked @%(name)s. They can no longer follow you or react to your posts.")
+        % {"name": other.username},
+    )
+    return redirect("accounts:blocks")
+
+
+@login_required
+@require_POST
+def unblock(request, username):
+    other = get_object_or_404(User, username=username.lower())
+    if services.do_unblock(request.user, other):
+        messages.success(request, _("You unblocked @%(name)s.") % {"name": other.username})
+    return redirect("accounts:blocks")
+
+
+@login_required
+@require_safe
+def blocks(request):
+    blocked = Block.objects.filter(blocker=request.user).select_related("blocked")
+    return render(request, "accounts/blocks.html", {"blocks": blocked})

@@ -8,4 +8,8 @@ class BlogsConfig(AppConfig):
     verbose_name = _("Blogs")
 
     def ready(self):
-        from koe.blogs import receivers  # noqa: F401
+        from koe.blogs import panels, receivers  # noqa: F401 - receivers connect on import
+        from koe.core import slots
+
+        slots.register("blog_sidebar", panels.membership_box, order=20)
+        slots.register("post_footer", panels.reblogs_box, order=15)

@@ -41,6 +41,9 @@ class PostForm(forms.Form):
     is_sponsored = forms.BooleanField(
         label=_("This post is sponsored (shows a PR mark)"), required=False
     )
+    allow_reblogs = forms.BooleanField(
+        label=_("Others may reblog this post"), required=False, initial=True
+    )
 
     def __init__(self, blog: Blog, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,6 +76,7 @@ class PostForm(forms.Form):
             "visibility": post.visibility,
             "publish_at": timezone.localtime(publish_at) if publish_at else None,
             "is_sponsored": post.is_sponsored,
+            "allow_reblogs": post.allow_reblogs,
         }
 
 
@@ -114,6 +118,8 @@ class BlogSettingsForm(forms.ModelForm):
             "comment_policy",
             "comments_need_approval",
             "likes_enabled",
+            "show_followers",
+            "members_teaser",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 from koe.blogs import feeds
-from koe.blogs.views import dashboard, public
+from koe.blogs.views import dashboard, members, public
 
 app_name = "blogs"
 USER = r"@(?P<username>[A-Za-z0-9_-]{1,30})"
@@ -22,7 +22,11 @@ urlpatterns = [
     path("dashboard/blog/", dashboard.blog_settings, name="settings"),
     path("dashboard/categories/", dashboard.categories, name="categories"),
     path("dashboard/categories/<int:category_id>/", dashboard.categories, name="category"),
+    path("dashboard/members/", members.manage_members, name="members"),
     re_path(rf"^{USER}/$", public.blog, name="blog"),
+    re_path(rf"^{USER}/members/request$", members.request_membership, name="request_membership"),
+    re_path(rf"^{USER}/members/leave$", members.leave_membership, name="leave_membership"),
+    re_path(rf"^{USER}/(?P<post_id>[0-9]{{1,18}})/reblog/$", members.reblog, name="reblog"),
     re_path(rf"^{USER}/rss\.xml$", feeds.BlogRssFeed(), name="blog_rss"),
     re_path(rf"^{USER}/feed\.atom$", feeds.BlogAtomFeed(), name="blog_atom"),
     re_path(rf"^{USER}/(?P<post_id>[0-9]{{1,18}})/$", public.post, name="post"),

@@ -14,3 +14,5 @@ class SocialConfig(AppConfig):
         slots.register("post_footer", panels.post_reactions, order=10)
         slots.register("post_footer", panels.post_comments, order=20)
         slots.register("dashboard_side", panels.pending_comments, order=10)
+        slots.register("blog_sidebar", panels.follow_box, order=10)
+        slots.register("header_nav", panels.header_links, order=10)

@@ -32,7 +32,7 @@ from koe.core.decorators import login_required_json
 WRITE_RATE = "120/m"
 
 
-def _my_blog(request) -> Blog:
+def my_blog(request) -> Blog:
     blog = getattr(request.user, "blog", None)
     if blog is None:
         blog = services.do_create_blog(request.user, title=request.user.name[:80])
@@ -49,7 +49,7 @@ def _errors(form) -> JsonResponse:
 
 @login_required
 def dashboard(request):
-    blog = _my_blog(request)
+    blog = my_blog(request)
     posts = blog.posts.select_related("category").order_by("-updated_at", "-id")
     status = request.GET.get("status")
     if status == "draft":
@@ -66,7 +66,7 @@ def dashboard(request):
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="user", rate=WRITE_RATE, method="POST", block=True)
 def edit_post(request, post_id=None):
-    blog = _my_blog(request)
+    blog = my_blog(request)
     post = _my_post(request, post_id) if post_id else None
     if request.method == "POST":
         form = PostForm(blog, request.POST)
@@ -85,6 +85,7 @@ def edit_post(request, post_id=None):
                     publish=publish,
                     publish_at=data["publish_at"],
                     is_sponsored=data["is_sponsored"],
+                    allow_reblogs=data["allow_reblogs"],
                 )
             except ValidationError as e:
                 form.add_error(None, e)
@@ -103,7 +104,7 @@ def edit_post(request, post_id=None):
     elif post:
         form = PostForm(blog, initial=PostForm.initial_for(post))
     else:
-        form = PostForm(blog, initial={"visibility": Post.Visibility.PUBLIC})
+        form = PostForm(blog, initial={"visibility": Post.Visibility.PUBLIC, "allow_reblogs": True})
     context = {
         "blog": blog,
         "post": post,
@@ -118,7 +119,7 @@ def edit_post(request, post_id=None):
 @require_POST
 @ratelimit(key="user", rate=WRITE_RATE, block=True)
 def autosave(request, post_id=None):
-    blog = _my_blog(request)
+    blog = my_blog(request)
     post = _my_post(request, post_id) if post_id else None
     form = AutosaveForm(request.POST)
     if not form.is_valid():
@@ -189,7 +190,7 @@ def upload_image(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def blog_settings(request):
-    blog = _my_blog(request)
+    blog = my_blog(request)
     posted = request.method == "POST"  # an empty POST is refused, not shown as a new form
     form = BlogSettingsForm(
         request.POST if posted else None, request.FILES if posted else None, instance=blog
@@ -213,7 +214,7 @@ def blog_settings(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def categories(request, category_id=None):
-    blog = _my_blog(request)
+    blog = my_blog(request)
     category = get_object_or_404(Category, pk=category_id, blog=blog) if category_id else None
     form = CategoryForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
+from koe.blogs.memberships import is_member, membership_of
 from koe.blogs.models import Blog, Post, Tag
 from koe.blogs.services import is_tag_name, normalise_tag
 
@@ -20,14 +21,37 @@ _SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"
 
 def _page(request, queryset, size=PAGE_SIZE):
     paginator = Paginator(queryset, size, allow_empty_first_page=True)
-    return paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # evaluated once; views then annotate the posts
+    return page
 
 
 def _with_tags(queryset):
     return queryset.prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
 
 
-def _blog_or_404(username: str) -> Blog:
+def attach_originals(posts, user) -> None:
+    """Give each reblog on a page its original, if the viewer may read it, in one query."""
+    ids = {p.reblog_of_id for p in posts if p.reblog_of_id}
+    originals = {}
+    if ids:
+        readable = Post.objects.visible_to(user).filter(pk__in=ids)
+        originals = {o.pk: o for o in readable.select_related("blog__owner", "cover")}
+    for post in posts:
+        post.original = originals.get(post.reblog_of_id)
+
+
+def _can_read_members(user, blog: Blog) -> bool:
+    return user.is_authenticated and (user.pk == blog.owner_id or is_member(blog, user))
+
+
+def _mark_locked(posts, user, blog: Blog) -> None:
+    readable = _can_read_members(user, blog)
+    for post in posts:
+        post.locked = post.visibility == Post.Visibility.MEMBERS and not readable
+
+
+def blog_or_404(username: str) -> Blog:
     return get_object_or_404(
         Blog.objects.select_related("owner", "genre"),
         owner__username=username.lower(),
@@ -37,23 +61,27 @@ def _blog_or_404(username: str) -> Blog:
 
 @require_safe
 def front(request):
-    posts = _with_tags(Post.objects.public().for_listing())
-    return render(request, "blogs/front.html", {"page": _page(request, posts)})
+    page = _page(request, _with_tags(Post.objects.public().for_listing()))
+    attach_originals(page.object_list, request.user)
+    return render(request, "blogs/front.html", {"page": page})
 
 
 @require_safe
 def blog(request, username):
-    blog = _blog_or_404(username)
-    posts = Post.objects.visible_to(request.user).filter(blog=blog)
+    blog = blog_or_404(username)
+    posts = Post.objects.listable_to(request.user).filter(blog=blog)
     category = None
     if request.GET.get("category", "").isdigit():
         category = blog.categories.filter(pk=request.GET["category"]).first()
         if category is None:
             raise Http404
         posts = posts.filter(category=category)
+    page = _page(request, _with_tags(posts.for_listing()))
+    _mark_locked(page.object_list, request.user, blog)
+    attach_originals(page.object_list, request.user)
     context = {
         "blog": blog,
-        "page": _page(request, _with_tags(posts.for_listing())),
+        "page": page,
         "category": category,
         "categories": blog.categories.all(),
     }
@@ -62,15 +90,21 @@ def blog(request, username):
 
 @require_safe
 def post(request, username, post_id, slug=None):
-    blog = _blog_or_404(username)
+    blog = blog_or_404(username)
     post = get_object_or_404(
-        _with_tags(Post.objects.visible_to(request.user).select_related("category", "cover")),
+        _with_tags(Post.objects.listable_to(request.user).select_related("category", "cover")),
         blog=blog,
         pk=post_id,
     )
     post.blog = blog
     if slug is not None and slug != post.slug:
         return redirect(post, permanent=True)
+    _mark_locked([post], request.user, blog)
+    if post.locked:
+        # The title only: no words, no picture, no tags, nothing for search engines.
+        context = {"blog": blog, "post": post, "membership": membership_of(blog, request.user)}
+        return render(request, "blogs/post_locked.html", context)
+    attach_originals([post], request.user)
     siblings = Post.objects.visible_to(request.user).filter(blog=blog).only("id", "title", "blog")
     previous_post = newer_post = None
     if post.published_at:
@@ -132,6 +166,7 @@ def tag(request, name):
         raise Http404
     posts = _with_tags(Post.objects.public().filter(tags=tag).for_listing())
     page = _page(request, posts)
+    attach_originals(page.object_list, request.user)
     if not page.paginator.count:
         # Whether a hashtag is used only on drafts or private posts is nobody's business.
         raise Http404

@@ -12,7 +12,7 @@ from koe.blogs.models import Post
 from koe.social import services
 from koe.social.forms import CommentForm
 from koe.social.models import Comment, Like
-from koe.social.panels import _liked
+from koe.social.panels import liked_by
 
 
 def _public_post(username, post_id) -> Post:
@@ -80,7 +80,7 @@ def like(request, username, post_id):
         raise
     post.refresh_from_db(fields=["like_count"])
     if request.htmx:
-        context = {"post": post, "liked": _liked(post, request.user)}
+        context = {"post": post, "liked": liked_by(post, request.user)}
         return render(request, "social/_like.html", context)
     return redirect(post)
 

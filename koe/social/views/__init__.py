@@ -1,0 +1,1 @@
+"""Social's views, one concern per module."""
