@@ -219,3 +219,10 @@ def test_slug_is_optional_and_corrected(client, alice):
 def test_sponsored_posts_carry_a_pr_mark(client, alice):
     post = publish(alice, title="Ad", is_sponsored=True)
     assert "badge--pr" in client.get(post.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("title", ["Likes", "Comments", "Reblog"])
+def test_titles_that_name_a_posts_own_pages_still_reach_the_post(client, alice, title):
+    post = publish(alice, title=title, body="the words")
+    assert post.get_absolute_url() == f"/@alice/{post.pk}/"
+    assert "the words" in client.get(post.get_absolute_url()).content.decode()

@@ -108,10 +108,11 @@ def do_reblog(original: Post, user, *, comment: str = "") -> Post:
     existing = Post.objects.filter(blog=blog, reblog_of=original).first()
     if existing is not None:
         return existing
-    title = _("Reblog: %(title)s") % {"title": original.title}
-    reblog = services.do_save_post(
-        blog, title=title[:120], body=text.clean_text(comment)[:5000], publish=True
-    )
+    # The title comes from the reblogger's own words, never the original's: if the
+    # original later turns private, nothing of it may live on in other blogs.
+    words = text.clean_text(comment)[:5000]
+    first_line = text.clean_line(words.split("\n", 1)[0])[:60]
+    reblog = services.do_save_post(blog, title=first_line or _("Reblog"), body=words, publish=True)
     Post.objects.filter(pk=reblog.pk).update(reblog_of=original)
     reblog.reblog_of = original
     post_reblogged.send(sender=Post, reblog=reblog, original=original)

@@ -28,6 +28,8 @@ OFFICIAL_CATEGORIES = [
     ("organisation", _("Public organisation")),
     ("media", _("Media")),
 ]
+#: Words under /@user/<id>/ that name a post's own pages, so no post slug may be one.
+RESERVED_SLUGS = {"comments", "like", "likes", "reblog", "edit"}
 THEMES = [
     ("sakura", _("Sakura")),
     ("sora", _("Sora")),
@@ -299,7 +301,8 @@ class Post(models.Model):
 
     @property
     def slug(self) -> str:
-        return slugify(self.title, allow_unicode=True)[:60]
+        slug = slugify(self.title, allow_unicode=True)[:60]
+        return "" if slug in RESERVED_SLUGS else slug
 
     @property
     def is_public(self) -> bool:
