@@ -307,11 +307,6 @@ def test_nul_bytes_are_refused_in_every_text_field(
 # ### Invalid UTF-8 ###
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Django decodes an urlencoded body with errors='replace': bytes that are not UTF-8 "
-    "become U+FFFD and the post is saved with a garbled title instead of a 400",
-)
 def test_invalid_utf8_in_a_post_body_is_refused(alice_client, unchanged):
     unchanged()
     response = alice_client.post(

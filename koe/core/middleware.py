@@ -1,9 +1,13 @@
 """Activates the viewer's language and time zone for each request."""
 
 import zoneinfo
+from urllib.parse import parse_qsl
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone, translation
+
+from koe.core.views import bad_encoding
 
 
 class PreferencesMiddleware:
@@ -30,3 +34,29 @@ class PreferencesMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class StrictFormEncodingMiddleware:
+    """Refuse form posts whose fields are not UTF-8, rather than store them garbled.
+
+    Django decodes form fields with errors="replace", so bytes that are not UTF-8 would
+    silently become U+FFFD in a saved title; a clear 400 is kinder to the writer.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            try:
+                parse_qsl(
+                    request.body.decode("latin-1"),
+                    keep_blank_values=True,
+                    encoding="utf-8",
+                    errors="strict",
+                )
+            except UnicodeDecodeError:
+                return bad_encoding(request)
+            except RequestDataTooBig:
+                pass  # Django answers this itself, with its own page
+        return self.get_response(request)

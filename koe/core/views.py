@@ -76,6 +76,15 @@ def bad_request(request, exception=None):
     return _error(request, 400, _("Bad request"), _("The request could not be understood."))
 
 
+def bad_encoding(request):
+    return _error(
+        request,
+        400,
+        _("Bad request"),
+        _("The form contained characters that are not valid text. Please check and try again."),
+    )
+
+
 def permission_denied(request, exception=None):
     return _error(request, 403, _("Not allowed"), _("You may not see this page."))
 
