@@ -41,7 +41,7 @@ def test_sign_up_refuses_taken_names_and_weak_passwords(client, alice):
     )
     assert response.status_code == 400
     body = response.content.decode()
-    assert "already taken" in body and "exists already" in body and "too short" in body
+    assert "already taken" in body and "already exists" in body and "too short" in body
     assert User.objects.count() == 1
 
 

@@ -697,12 +697,12 @@ def test_csrf_is_enforced(alice, post, category, unchanged, view):
         client.force_login(alice)
     unchanged()
     response = client.post(path, data)
-    assert_styled(response, 403, "The form had expired")
+    assert_styled(response, 403, "This form has expired")
     unchanged()
     # With a stale token instead of none, the same.
     client.cookies["csrftoken"] = "a" * 32
     response = client.post(path, {**data, "csrfmiddlewaretoken": "b" * 32})
-    assert_styled(response, 403, "The form had expired")
+    assert_styled(response, 403, "This form has expired")
     unchanged()
 
 

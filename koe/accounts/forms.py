@@ -47,7 +47,7 @@ class SignUpForm(forms.Form):
         email = self.cleaned_data["email"].strip()
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(
-                _("An account with this e-mail address exists already."), code="taken"
+                _("An account with this e-mail address already exists."), code="taken"
             )
         return email
 

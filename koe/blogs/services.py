@@ -84,7 +84,7 @@ def do_save_category(blog: Blog, name: str, category: Category | None = None) ->
     if category is not None:
         clash = clash.exclude(pk=category.pk)
     if clash.exists():
-        raise ValidationError(_("This blog has a category with this name already."), code="taken")
+        raise ValidationError(_("This blog already has a category with this name."), code="taken")
     if category is None:
         last = blog.categories.order_by("-position").values_list("position", flat=True).first()
         return Category.objects.create(blog=blog, name=name, position=(last or 0) + 1)

@@ -60,7 +60,7 @@ def csrf_failure(request, reason=""):
     return _error(
         request,
         403,
-        _("The form had expired"),
+        _("This form has expired"),
         _("Please go back, reload the page and try again."),
     )
 
@@ -86,7 +86,7 @@ def bad_encoding(request):
 
 
 def permission_denied(request, exception=None):
-    return _error(request, 403, _("Not allowed"), _("You may not see this page."))
+    return _error(request, 403, _("Not allowed"), _("You do not have permission to see this page."))
 
 
 def page_not_found(request, exception=None):

@@ -58,7 +58,7 @@ def moderate_comment(request, comment_id):
     )
     if request.POST.get("action") == "approve":
         services.do_approve_comment(comment)
-        messages.success(request, _("The comment is now shown."))
+        messages.success(request, _("The comment has been approved."))
     else:
         services.do_delete_comment(comment)
         messages.success(request, _("The comment has been deleted."))
