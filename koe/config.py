@@ -36,6 +36,10 @@ class KoeConfig(BaseSettings):
     email_use_tls: bool = True
     #: The sender of Koe's e-mails.
     email_from: str = "Koe <noreply@localhost>"
+    #: How many reverse proxies stand in front (their X-Forwarded-For tells the address).
+    proxy_count: int = 0
+    #: Days to keep raw page views; the daily counts made from them are kept forever.
+    analytics_keep_days: int = 30
     #: Largest image upload accepted, in bytes.
     max_upload_bytes: int = 20 * 1024 * 1024
 

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "koe.accounts",
     "koe.blogs",
     "koe.social",
+    "koe.analytics",
     "koe.official",
     "koe.demo",
     "django.contrib.admin",
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "koe.analytics.middleware.CountViewsMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -162,7 +164,8 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("KOE_PROXY_COUNT", "0")) or None
+KOE_PROXY_COUNT = KOE.proxy_count
+AXES_IPWARE_PROXY_COUNT = KOE.proxy_count or None
 RATELIMIT_VIEW = "koe.core.views.rate_limited"
 
 SESSION_COOKIE_HTTPONLY = True
@@ -236,6 +239,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 3600
+
+# --- Analytics: hits are buffered and written in batches; raw hits kept this many days.
+KOE_ANALYTICS_BUFFERED = True
+KOE_ANALYTICS_KEEP_DAYS = KOE.analytics_keep_days
+KOE_ANALYTICS_DEFAULT_ZONE = "Asia/Tokyo"
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,7 @@ from koe.settings import *  # noqa: E402,F403
 from koe.settings import HUEY  # noqa: E402
 
 HUEY = {**HUEY, "immediate": True}
+KOE_ANALYTICS_BUFFERED = False  # each counted view is written at once, so tests can see it
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

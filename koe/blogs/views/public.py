@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from koe.blogs.memberships import is_member, membership_of
 from koe.blogs.models import Blog, Post, Tag
 from koe.blogs.services import is_tag_name, normalise_tag
+from koe.core import hits
 
 PAGE_SIZE = 20
 _SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
@@ -85,7 +86,8 @@ def blog(request, username):
         "category": category,
         "categories": blog.categories.all(),
     }
-    return render(request, "blogs/blog.html", context)
+    kind = "list" if category or page.number > 1 else "top"
+    return hits.mark(render(request, "blogs/blog.html", context), blog=blog, kind=kind)
 
 
 @require_safe
@@ -126,7 +128,10 @@ def post(request, username, post_id, slug=None):
         "canonical_url": settings.BASE_URL + post.get_absolute_url(),
         "json_ld": _json_ld(post, blog),
     }
-    return render(request, "blogs/post.html", context)
+    response = render(request, "blogs/post.html", context)
+    if post.is_public:  # views of public pages only; members read in private
+        hits.mark(response, blog=blog, post=post, kind="post")
+    return response
 
 
 def _json_ld(post: Post, blog: Blog) -> str:

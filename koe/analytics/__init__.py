@@ -1,0 +1,1 @@
+"""Built-in analytics: page views counted on the server, without cookies or stored addresses."""

@@ -1,0 +1,204 @@
+"""Counting a page view costs the request almost nothing: a few fields into a buffer.
+
+The buffer is written to the database in batches (one transaction per batch) by a
+thread of its own, at least once a second, and on a graceful stop. A crash loses at most
+the hits of the last second.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import logging
+import secrets
+import threading
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.utils import timezone
+
+from koe.analytics import classify
+from koe.analytics.models import DailySalt, Hit
+
+log = logging.getLogger(__name__)
+FLUSH_EVERY = 1.0  # seconds
+MAX_BUFFER = 50_000  # beyond this, hits are dropped rather than memory exhausted
+
+
+@dataclass(slots=True)
+class RawHit:
+    blog_id: int
+    post_id: int | None
+    kind: str
+    ts: datetime
+    local_date: date
+    visitor_key: bytes  # address + agent + blog, hashed with the day's salt at flush time
+    user_agent: str
+    referrer: str
+    own_host: str
+    blog_username: str
+    path: str
+    accept_language: str
+
+
+def local_date(moment: datetime, zone_name: str) -> date:
+    try:
+        zone = zoneinfo.ZoneInfo(zone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return moment.astimezone(zone).date()
+
+
+_salts: dict[date, bytes] = {}
+_salt_lock = threading.Lock()
+
+
+def salt_for(day: date) -> bytes:
+    """The salt of a date, made once by whichever process asks first."""
+    with _salt_lock:
+        if day in _salts:
+            return _salts[day]
+        try:
+            with transaction.atomic():
+                row, _created = DailySalt.objects.get_or_create(
+                    date=day, defaults={"salt": secrets.token_hex(32)}
+                )
+        except IntegrityError:
+            row = DailySalt.objects.get(date=day)
+        _salts[day] = row.salt.encode()
+        for old in [d for d in _salts if d < day - timedelta(days=2)]:
+            del _salts[old]
+        return _salts[day]
+
+
+def visitor_id(key: bytes, day: date) -> int:
+    digest = hashlib.blake2b(key, key=salt_for(day), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def delete_old_salts(now: datetime) -> int:
+    """Forget the salts of dates that have ended in every time zone (the last, UTC-12,
+    ends 36 hours after the date began in UTC): who visited then can no longer be told."""
+    last_ended = (now - timedelta(hours=36)).astimezone(UTC).date()
+    with _salt_lock:
+        for day in [d for d in _salts if d <= last_ended]:
+            del _salts[day]
+    return DailySalt.objects.filter(date__lte=last_ended).delete()[0]
+
+
+def to_hit(raw: RawHit) -> Hit:
+    device, browser, system = classify.user_agent(raw.user_agent)
+    group, source, terms, is_entry = classify.referrer(
+        raw.referrer, own_host=raw.own_host, blog_username=raw.blog_username
+    )
+    return Hit(
+        blog_id=raw.blog_id,
+        post_id=raw.post_id,
+        ts=raw.ts,
+        visitor=visitor_id(raw.visitor_key, raw.local_date),
+        kind=raw.kind,
+        is_bot=device == "bot",
+        is_entry=is_entry,
+        path=raw.path[:200],
+        referrer_group=group,
+        referrer=source,
+        search_terms=terms,
+        device=device,
+        browser=browser,
+        os=system,
+        language=classify.language(raw.accept_language),
+    )
+
+
+class HitBuffer:
+    def __init__(self):
+        self._items: list[RawHit] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.dropped = 0
+
+    def add(self, raw: RawHit) -> None:
+        with self._lock:
+            if len(self._items) >= MAX_BUFFER:
+                self.dropped += 1
+                return
+            self._items.append(raw)
+        if self._thread is None and settings.KOE_ANALYTICS_BUFFERED:
+            self._start()
+
+    def flush(self) -> int:
+        """Write what is buffered, in one transaction. Safe to call from any thread."""
+        with self._lock:
+            items, self._items = self._items, []
+        if not items:
+            return 0
+        hits = [to_hit(raw) for raw in items]
+        with transaction.atomic():
+            Hit.objects.bulk_create(hits, batch_size=2000)
+        return len(hits)
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._run, name="koe-hits", daemon=True)
+            self._thread.start()
+        atexit.register(self.flush)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(FLUSH_EVERY)
+            self._wake.clear()
+            try:
+                close_old_connections()
+                self.flush()
+            except Exception:  # noqa: BLE001 - counting must never take the site down
+                log.exception("could not write page views")
+            finally:
+                connection.close()
+
+
+BUFFER = HitBuffer()
+
+
+def _now() -> datetime:
+    """The moment of a view (its own function, so tests can replay a day of traffic)."""
+    return timezone.now()
+
+
+def client_address(request) -> str:
+    proxies = getattr(settings, "KOE_PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def record(
+    request, *, blog_id: int, post_id: int | None, kind: str, owner_zone: str, username: str
+):
+    now = _now()
+    agent = request.META.get("HTTP_USER_AGENT", "")[:512]
+    key = f"{client_address(request)}\n{agent}\n{blog_id}".encode()
+    raw = RawHit(
+        blog_id=blog_id,
+        post_id=post_id,
+        kind=kind,
+        ts=now,
+        local_date=local_date(now, owner_zone),
+        visitor_key=key,
+        user_agent=agent,
+        referrer=request.META.get("HTTP_REFERER", "")[:2000],
+        own_host=request.get_host().split(":")[0],
+        blog_username=username,
+        path=request.path[:200],
+        accept_language=request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:100],
+    )
+    BUFFER.add(raw)
+    if not settings.KOE_ANALYTICS_BUFFERED:
+        BUFFER.flush()

@@ -1,0 +1,143 @@
+"""Raw hits (kept for a few weeks) and the counts rolled up from them (kept forever).
+
+No address is ever stored: a visitor is a number made from a salted hash whose salt
+changes every day and is deleted when the day is over.
+"""
+
+from django.db import models
+
+from koe.blogs.models import Blog, Post
+
+
+class Hit(models.Model):
+    class Kind(models.TextChoices):
+        TOP = "top", "blog top"
+        LIST = "list", "post list"
+        POST = "post", "post"
+
+    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="+", db_index=False)
+    post = models.ForeignKey(Post, null=True, on_delete=models.CASCADE, related_name="+")
+    ts = models.DateTimeField()
+    #: Daily-salted hash of (address, user agent, blog); meaningless after the day.
+    visitor = models.BigIntegerField()
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    is_bot = models.BooleanField(default=False)
+    #: The first page of a visit to this blog (arrived from elsewhere).
+    is_entry = models.BooleanField(default=False)
+    path = models.CharField(max_length=200)
+    referrer_group = models.CharField(max_length=8)  # koe, search, social, direct, other
+    referrer = models.CharField(max_length=100, blank=True)  # a domain, or a Koe page kind
+    search_terms = models.CharField(max_length=100, blank=True)
+    device = models.CharField(max_length=8)  # phone, tablet, pc, bot, other
+    browser = models.CharField(max_length=40, blank=True)
+    os = models.CharField(max_length=40, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    #: Seconds on the page, from the optional beacon.
+    seconds = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["blog", "ts"], name="analytics_hit_blog_ts")]
+
+    def __str__(self) -> str:
+        return f"{self.blog_id} {self.path} {self.ts:%Y-%m-%d %H:%M}"
+
+
+class DailySalt(models.Model):
+    """The salt of one calendar date; deleted once that date has ended everywhere."""
+
+    date = models.DateField(unique=True)
+    salt = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return str(self.date)
+
+
+class DailyStats(models.Model):
+    """A blog's day, in the blog's time zone."""
+
+    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+    visitors = models.PositiveIntegerField(default=0)
+    bot_views = models.PositiveIntegerField(default=0)
+    seconds = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blog", "date"], name="analytics_daily_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blog_id} {self.date}: {self.views}"
+
+
+class HourlyStats(models.Model):
+    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()  # the start of the hour, UTC
+    views = models.PositiveIntegerField(default=0)
+    visitors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blog", "hour"], name="analytics_hourly_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blog_id} {self.hour:%Y-%m-%d %H}: {self.views}"
+
+
+class DailyPostStats(models.Model):
+    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+    visitors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "date"], name="analytics_post_daily_once")
+        ]
+        indexes = [models.Index(fields=["blog", "date"], name="analytics_post_blog_date")]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} {self.date}: {self.views}"
+
+
+class DailyBreakdown(models.Model):
+    """A blog's day split by one dimension: where readers came from, their device, ..."""
+
+    class Dimension(models.TextChoices):
+        SOURCE = "source", "referrer group"
+        REFERRER = "referrer", "referrer"
+        SEARCH = "search", "search terms"
+        DEVICE = "device", "device"
+        BROWSER = "browser", "browser"
+        OS = "os", "operating system"
+        LANGUAGE = "language", "language"
+        COUNTRY = "country", "country"
+        ENTRY = "entry", "entry page"
+
+    blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    dimension = models.CharField(max_length=10, choices=Dimension.choices)
+    value = models.CharField(max_length=200)
+    views = models.PositiveIntegerField(default=0)
+    visitors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["blog", "dimension", "date"], name="analytics_breakdown_q")]
+
+    def __str__(self) -> str:
+        return f"{self.blog_id} {self.date} {self.dimension}={self.value}: {self.views}"
+
+
+class RollupState(models.Model):
+    """How far the rollup has got: every hit before done_until is in the counts."""
+
+    name = models.CharField(max_length=20, unique=True)
+    done_until = models.DateTimeField(null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.done_until}"

@@ -1,0 +1,150 @@
+"""Counting page views: exact numbers from a generated traffic log."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from koe.analytics import capture, rollup
+from koe.analytics.models import DailyBreakdown, DailyPostStats, DailyStats, Hit, HourlyStats
+from tests.conftest import publish
+
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+)
+IPAD = (
+    "Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1"
+)
+WINDOWS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+)
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+def visit(url, *, at, ip="198.51.100.1", ua=WINDOWS, referrer="", user=None, lang="ja"):
+    client = Client(REMOTE_ADDR=ip, HTTP_USER_AGENT=ua, HTTP_ACCEPT_LANGUAGE=lang)
+    if user is not None:
+        client.force_login(user)
+    headers = {"HTTP_REFERER": referrer} if referrer else {}
+    with mock.patch("koe.analytics.capture._now", return_value=at):
+        response = client.get(url, **headers)
+    assert response.status_code == 200
+    assert "X-Koe-Count" not in response.headers
+    return response
+
+
+@pytest.fixture(autouse=True)
+def _fresh_salts():
+    capture._salts.clear()  # each test's database starts without salts; so must the cache
+    yield
+    capture._salts.clear()
+
+
+@pytest.fixture
+def post(alice):
+    alice.time_zone = "Asia/Tokyo"
+    alice.save()
+    return publish(alice, title="Counted")
+
+
+# Tokyo is UTC+9: 14:30 UTC is 23:30 in Tokyo, 15:30 UTC is 00:30 the next day.
+LATE = datetime(2026, 3, 1, 14, 30, tzinfo=UTC)
+AFTER_MIDNIGHT = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
+DAY1, DAY2 = date(2026, 3, 1), date(2026, 3, 2)
+
+
+def traffic(post, alice):
+    url = post.get_absolute_url()
+    visit(
+        url,
+        at=LATE,
+        ip="203.0.113.7",
+        ua=IPHONE,
+        referrer="https://www.google.co.jp/search?q=猫+ブログ",
+    )
+    visit(url, at=LATE + timedelta(minutes=1), ip="203.0.113.7", ua=IPHONE)  # a reload
+    visit("/@alice/", at=LATE, ip="203.0.113.8", ua=IPAD, referrer="https://t.co/abc")
+    visit(url, at=LATE, ip="203.0.113.9", ua=WINDOWS, referrer="http://testserver/@bob/")
+    visit(url, at=LATE, ip="203.0.113.10", ua=GOOGLEBOT)  # a robot
+    visit(url, at=LATE, ua=WINDOWS, user=alice)  # the blogger herself
+    visit(url, at=AFTER_MIDNIGHT, ip="203.0.113.7", ua=IPHONE, referrer="https://example.org/x")
+    visit(url, at=AFTER_MIDNIGHT, ip="203.0.113.11", ua=WINDOWS, referrer="http://testserver/home/")
+
+
+def test_views_visitors_bots_and_the_bloggers_own_views(post, alice):
+    traffic(post, alice)
+    rollup.rollup(now=AFTER_MIDNIGHT + timedelta(hours=1))
+    day1 = DailyStats.objects.get(blog=alice.blog, date=DAY1)
+    day2 = DailyStats.objects.get(blog=alice.blog, date=DAY2)
+    assert (day1.views, day1.visitors, day1.bot_views) == (4, 3, 1)
+    # The iPhone reader came back after midnight in Tokyo: a visitor of the new day too.
+    assert (day2.views, day2.visitors, day2.bot_views) == (2, 2, 0)
+    post_day1 = DailyPostStats.objects.get(post=post, date=DAY1)
+    assert (post_day1.views, post_day1.visitors) == (3, 2)
+    assert sum(HourlyStats.objects.values_list("views", flat=True)) == 6
+
+
+def breakdown(alice, day, dimension):
+    rows = DailyBreakdown.objects.filter(blog=alice.blog, date=day, dimension=dimension)
+    return {r.value: r.views for r in rows}
+
+
+def test_where_readers_came_from_and_with_what(post, alice):
+    traffic(post, alice)
+    rollup.rollup(now=AFTER_MIDNIGHT + timedelta(hours=1))
+    assert breakdown(alice, DAY1, "source") == {"search": 1, "direct": 1, "social": 1, "koe": 1}
+    assert breakdown(alice, DAY1, "referrer") == {"google": 1, "X": 1, "@bob": 1}
+    assert breakdown(alice, DAY1, "search") == {"猫 ブログ": 1}
+    assert breakdown(alice, DAY2, "source") == {"other": 1, "koe": 1}
+    assert breakdown(alice, DAY2, "referrer") == {"example.org": 1, "feed": 1}
+    assert breakdown(alice, DAY1, "device") == {"phone": 2, "tablet": 1, "pc": 1}
+    assert breakdown(alice, DAY1, "language") == {"ja": 4}
+    assert breakdown(alice, DAY1, "os") == {"iOS": 3, "Windows": 1}
+
+
+def test_rollup_run_again_gives_the_same_numbers(post, alice):
+    traffic(post, alice)
+    later = AFTER_MIDNIGHT + timedelta(hours=1)
+    rollup.rollup(now=later)
+    first = list(DailyStats.objects.values_list("date", "views", "visitors", "bot_views"))
+    rollup.rollup(now=later)
+    rollup.rollup(now=later + timedelta(minutes=5))
+    for day in (DAY1, DAY2):
+        rollup.recompute_day(alice.blog.pk, day, rollup.blog_zone("Asia/Tokyo"))
+    assert list(DailyStats.objects.values_list("date", "views", "visitors", "bot_views")) == first
+    assert DailyBreakdown.objects.filter(dimension="search").count() == 1
+
+
+def test_no_address_is_written_anywhere(post, alice):
+    traffic(post, alice)
+    rollup.rollup(now=AFTER_MIDNIGHT + timedelta(hours=1))
+    with connection.cursor() as cursor:
+        for model in (Hit, DailyStats, DailyBreakdown, DailyPostStats, HourlyStats):
+            table = model._meta.db_table
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - our own table names
+            text = repr(cursor.fetchall())
+            assert "203.0.113" not in text and "198.51.100" not in text, table
+
+
+def test_old_salts_and_hits_are_forgotten(post, alice):
+    traffic(post, alice)
+    rollup.rollup(now=AFTER_MIDNIGHT + timedelta(hours=1))
+    assert capture.delete_old_salts(datetime(2026, 3, 3, 12, tzinfo=UTC)) >= 1
+    deleted = rollup.delete_old_hits(now=AFTER_MIDNIGHT + timedelta(days=40))
+    assert deleted == Hit.objects.count() + deleted and not Hit.objects.exists()
+    assert DailyStats.objects.filter(blog=alice.blog).count() == 2, "counts are kept forever"
+
+
+def test_private_pages_are_not_counted(alice, client):
+    hidden = publish(alice, title="Mine", visibility="private")
+    client.force_login(alice)
+    client.get(hidden.get_absolute_url())
+    Client().get("/")  # the front page belongs to no blog
+    assert not Hit.objects.exists()
