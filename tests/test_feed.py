@@ -294,3 +294,9 @@ def test_blocking_ends_follows_and_silences(alice, bob):
     alice.blog.refresh_from_db()
     assert alice.blog.follower_count == 0
     assert notifications.notify(alice, Kind.LIKE, actor=bob) is None
+
+
+def test_a_follow_remembers_the_post_that_brought_it(alice, bob_client, bob):
+    post = publish(alice, title="Convincing")
+    bob_client.post("/@alice/follow", HTTP_REFERER=f"http://testserver{post.get_absolute_url()}")
+    assert Follow.objects.get(follower=bob).source_post == post

@@ -41,7 +41,9 @@ def is_following(user, blog: Blog) -> bool:
     return bool(user.is_authenticated) and Follow.objects.filter(follower=user, blog=blog).exists()
 
 
-def do_follow(user, blog: Blog, *, is_public: bool = True, notify_posts: bool = False):
+def do_follow(
+    user, blog: Blog, *, is_public: bool = True, notify_posts: bool = False, source_post=None
+):
     """Follow a blog. Returns (follow, created); following again changes nothing."""
     existing = Follow.objects.filter(follower_id=user.pk, blog=blog).first()
     if existing is not None:
@@ -49,8 +51,14 @@ def do_follow(user, blog: Blog, *, is_public: bool = True, notify_posts: bool = 
     check_can_follow(user, blog)
     try:
         with transaction.atomic():
+            if source_post is not None and source_post.blog_id != blog.pk:
+                source_post = None
             follow = Follow.objects.create(
-                follower=user, blog=blog, is_public=is_public, notify_posts=notify_posts
+                follower=user,
+                blog=blog,
+                is_public=is_public,
+                notify_posts=notify_posts,
+                source_post=source_post,
             )
             adjust_follower_count(blog.pk, +1)
             feed.backfill(user, blog)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from koe.blogs.models import Blog
+from koe.blogs.models import Blog, Post
 
 
 class Follow(models.Model):
@@ -16,6 +16,10 @@ class Follow(models.Model):
     is_public = models.BooleanField(_("show that I follow this blog"), default=True)
     #: Tell me by notification when this blog publishes.
     notify_posts = models.BooleanField(_("tell me about new posts"), default=False)
+    #: The post the reader was reading when they followed: "new followers it brought".
+    source_post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

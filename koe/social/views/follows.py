@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
+from koe.blogs.models import Post
 from koe.blogs.views.public import blog_or_404
 from koe.social import follows
 from koe.social.models import Follow
@@ -23,6 +27,17 @@ def _answer(request, blog):
     if request.htmx:
         return render(request, "social/_follow.html", follow_context(request, blog))
     return redirect(request.POST.get("next") or blog.get_absolute_url())
+
+
+def _post_followed_from(request, blog):
+    """The public post of this blog whose page the follow button was pressed on, if any."""
+    try:
+        match = resolve(urlsplit(request.META.get("HTTP_REFERER", "")).path)
+    except (Resolver404, ValueError):
+        return None
+    if match.view_name not in ("blogs:post", "blogs:post_slug"):
+        return None
+    return Post.objects.public().filter(blog=blog, pk=match.kwargs.get("post_id")).first()
 
 
 @require_POST
@@ -37,6 +52,7 @@ def follow(request, username):
             blog,
             is_public=request.POST.get("hidden") != "on",
             notify_posts=request.POST.get("notify_posts") == "on",
+            source_post=_post_followed_from(request, blog),
         )
     except (PermissionDenied, ValidationError) as e:
         message = " ".join(getattr(e, "messages", [str(e)]))
