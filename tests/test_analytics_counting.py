@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from koe.analytics import capture, rollup
 from koe.analytics.models import DailyBreakdown, DailyPostStats, DailyStats, Hit, HourlyStats
@@ -148,3 +149,46 @@ def test_private_pages_are_not_counted(alice, client):
     client.get(hidden.get_absolute_url())
     Client().get("/")  # the front page belongs to no blog
     assert not Hit.objects.exists()
+
+
+def _beacon(body, *, ip="198.51.100.1", ua=WINDOWS):
+    client = Client(REMOTE_ADDR=ip, HTTP_USER_AGENT=ua)
+    return client.post("/a/t", data=body, content_type="text/plain")
+
+
+def test_the_beacon_times_the_readers_own_view(post, alice):
+    url = post.get_absolute_url()
+    visit(url, at=timezone.now(), ip="198.51.100.1")
+    visit(url, at=timezone.now(), ip="198.51.100.2")
+    assert _beacon(f'{{"p": "{url}", "s": 42}}').status_code == 204
+    assert sorted(Hit.objects.values_list("seconds", flat=True), key=str) == [42, None]
+    assert _beacon(f'{{"p": "{url}", "s": 7}}').status_code == 204  # already timed
+    assert sorted(Hit.objects.values_list("seconds", flat=True), key=str) == [42, None]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",
+        "not json",
+        "[]",
+        '{"p": "/@alice/1/"}',
+        '{"p": "/elsewhere", "s": 5}',
+        '{"p": "/@alice/1/", "s": "5"}',
+        '{"p": "/@alice/1/", "s": -1}',
+        '{"p": "/@alice/1/", "s": 99999999}',
+        '{"p": "/@alice/1/", "s": true}',
+        '{"p": "/@nobody/1/", "s": 5}',
+        '{"p": "/@alice/' + "x" * 300 + '", "s": 5}',
+        "\udcff",
+    ],
+)
+def test_a_malformed_beacon_is_a_400_and_writes_nothing(post, body):
+    response = _beacon(body.encode("utf-8", "surrogateescape") if body == "\udcff" else body)
+    assert response.status_code == 400
+    assert not Hit.objects.filter(seconds__isnull=False).exists()
+
+
+def test_a_beacon_flood_is_slowed(post):
+    answers = [_beacon('{"p": "/@alice/", "s": 1}').status_code for _ in range(125)]
+    assert answers.count(429) == 5

@@ -30,6 +30,7 @@ def robots_txt(request):
         "Disallow: /dashboard/",
         "Disallow: /accounts/",
         "Disallow: /admin/",
+        "Disallow: /a/",
         f"Sitemap: {settings.BASE_URL}/sitemap.xml",
         "",
     ]
