@@ -17,10 +17,12 @@ from django.core.management import call_command
 from django.test import RequestFactory, override_settings
 
 from koe.accounts import services as account_services
-from koe.blogs.models import Blog, Category, Image, Post, Tag
+from koe.blogs.models import Blog, Category, Image, Membership, Post, Tag
 from koe.demo.build import EMAIL_DOMAIN, demo_password
+from koe.demo.social import FOLLOWS, MEMBERS_POSTS, REBLOGS
 from koe.demo.texts import BLOGS
-from koe.social.models import Comment, Like
+from koe.social.feed import home_feed
+from koe.social.models import Comment, FeedEntry, Follow, Like, Notification
 from tests.conftest import make_user
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -38,6 +40,7 @@ def printed_password(output: str) -> str:
 
 def row_counts() -> dict[str, int]:
     models = [get_user_model(), Blog, Category, Post, Image, Tag, Comment, Like]
+    models += [Follow, Membership, FeedEntry, Notification]
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -143,7 +146,8 @@ def test_the_second_run_adds_nothing(demo):
     output, errors = run_demo()
     assert row_counts() == rows
     assert media_files() == files
-    assert output.count("(already there)") == len(BLOGS)
+    assert output.count("(already there)") == len(BLOGS) + 1  # and the social line
+    assert "Social: " in output
     assert "0 accounts, 0 posts, 0 comments and 0 likes added" in output
     assert printed_password(output) == printed_password(demo)
     assert errors == ""
@@ -220,5 +224,136 @@ def test_a_real_account_with_a_demo_username_is_left_alone(demo):
     assert not someone.blog.posts.exists()
     assert not Comment.objects.filter(author=someone).exists()
     assert not Like.objects.filter(user=someone).exists()
+    assert not Follow.objects.filter(follower=someone).exists()
+    assert not Follow.objects.filter(blog__owner=someone).exists()
+    assert not Membership.objects.filter(member=someone).exists()
+    assert not Post.objects.filter(blog__owner=someone, reblog_of__isnull=False).exists()
     someone.refresh_from_db()
     assert someone.display_name == "Not a demo" and not someone.avatar
+
+
+# ### The social side ###
+
+
+def signed_in(client, username="demo"):
+    client.force_login(models_user(username))
+    return client
+
+
+def test_bloggers_follow_each_other_and_the_counts_agree(demo):
+    bloggers = get_user_model().objects.filter(email__endswith="@" + EMAIL_DOMAIN)
+    for user in bloggers:
+        following = Follow.objects.filter(follower=user).count()
+        assert 3 <= following <= 6, user
+    for blog in Blog.objects.all():
+        assert blog.follower_count == Follow.objects.filter(blog=blog).count(), blog
+        assert blog.follower_count >= 1, blog
+    assert Follow.objects.count() == sum(len(followed) for followed in FOLLOWS.values())
+    assert not Follow.objects.filter(follower=models_user("demo"), blog__owner__username="demo")
+
+    mine = Follow.objects.filter(follower=models_user("demo"))
+    assert mine.count() >= 5
+    assert mine.filter(notify_posts=True).count() >= 2
+    assert mine.filter(is_public=False).count() == 1
+    assert "Social: 41 follows" in demo
+
+
+def test_reblogs_carry_the_reblogger_words_and_tell_the_author(demo, client):
+    reblogs = Post.objects.filter(reblog_of__isnull=False).select_related("reblog_of__blog")
+    assert reblogs.count() == len(REBLOGS) >= 3
+    for reblog in reblogs:
+        assert reblog.is_public and reblog.body and reblog.blog_id != reblog.reblog_of.blog_id
+        assert Notification.objects.filter(
+            recipient=reblog.reblog_of.blog.owner,
+            kind=Notification.Kind.REBLOG,
+            actor=reblog.blog.owner,
+        ).exists()
+    # A Japanese blog reblogs in Japanese, an English one in English.
+    languages = {spec.username: spec.language for spec in BLOGS}
+    for reblog in reblogs:
+        japanese = bool(JAPANESE.search(reblog.title + reblog.body))
+        assert japanese == (languages[reblog.blog.owner.username] == "ja"), reblog
+    reblog = reblogs.first()
+    page = client.get(reblog.get_absolute_url()).content.decode()
+    assert reblog.reblog_of.title in page
+
+
+def test_members_only_posts_with_members_and_a_request_waiting(demo, client):
+    locked = Post.objects.filter(visibility=Post.Visibility.MEMBERS)
+    assert locked.count() == sum(len(posts) for posts in MEMBERS_POSTS.values())
+    assert locked.values("blog").distinct().count() == 2
+    assert not Post.objects.public().filter(visibility=Post.Visibility.MEMBERS).exists()
+    for post in locked:
+        assert post.status == Post.Status.PUBLISHED and not post.is_scheduled
+        members = post.blog.memberships.filter(status=Membership.Status.APPROVED)
+        assert members.count() >= 2
+
+    demo_user = models_user("demo")
+    waiting = Membership.objects.filter(blog=demo_user.blog, status=Membership.Status.PENDING)
+    assert waiting.count() == 1
+    member_of = Membership.objects.filter(member=demo_user, status=Membership.Status.APPROVED)
+    assert member_of.count() == 1
+    readable = locked.filter(blog=member_of.get().blog).first()
+    unreadable = locked.exclude(blog=member_of.get().blog).first()
+    assert readable is not None and unreadable is not None
+
+    # Signed out, the post is a locked teaser; signed in as demo, its words are there.
+    words = "misses and all" if "misses and all" in readable.body else readable.body[:20]
+    assert words not in client.get(readable.blog.get_absolute_url()).content.decode()
+    teaser = client.get(readable.get_absolute_url())
+    assert teaser.status_code == 200
+    assert readable.title in teaser.content.decode() and words not in teaser.content.decode()
+    signed_in(client)
+    response = client.get(readable.get_absolute_url())
+    assert response.status_code == 200 and words in response.content.decode()
+    other = client.get(unreadable.get_absolute_url())
+    assert unreadable.body[:20] not in other.content.decode()
+
+    members_page = client.get("/dashboard/members/").content.decode()
+    assert waiting.get().member.display_name in members_page
+
+
+def test_the_demo_account_has_notifications_of_every_social_kind(demo, client):
+    Kind = Notification.Kind
+    kinds = set(
+        Notification.objects.filter(recipient=models_user("demo")).values_list("kind", flat=True)
+    )
+    wanted = {Kind.FOLLOW, Kind.LIKE, Kind.COMMENT, Kind.REBLOG, Kind.MEMBERSHIP_REQUEST}
+    assert wanted <= kinds
+    assert {Kind.MEMBERSHIP_ANSWER, Kind.NEW_POST} <= kinds
+    # Told of new posts that came after the follow only, not of the blogs' older posts.
+    new_posts = Notification.objects.filter(recipient=models_user("demo"), kind=Kind.NEW_POST)
+    assert new_posts.count() <= 3
+    # A hidden follow tells nobody.
+    hidden = Follow.objects.get(follower=models_user("demo"), is_public=False)
+    assert not Notification.objects.filter(
+        recipient=hidden.blog.owner, kind=Kind.FOLLOW, actor=models_user("demo")
+    ).exists()
+
+    page = signed_in(client).get("/notifications/").content.decode()
+    assert "followed your blog" in page and "reblogged your post" in page
+    assert "asked to become a member" in page and "liked your post" in page
+
+
+def test_the_demo_account_home_feed_has_posts_reblogs_and_a_members_only_post(demo, client):
+    demo_user = models_user("demo")
+    posts, _cursor = home_feed(demo_user, limit=100)
+    assert len(posts) >= 10
+    followed = set(Follow.objects.filter(follower=demo_user).values_list("blog_id", flat=True))
+    assert {post.blog_id for post in posts} <= followed
+    assert any(post.reblog_of_id for post in posts)
+    assert any(post.visibility == Post.Visibility.MEMBERS for post in posts)
+
+    # Followers of those blogs who are not members never find members-only posts in theirs.
+    for post in Post.objects.filter(visibility=Post.Visibility.MEMBERS):
+        members = post.blog.memberships.filter(status=Membership.Status.APPROVED)
+        outsiders = Follow.objects.filter(blog=post.blog).exclude(
+            follower_id__in=members.values("member_id")
+        )
+        assert outsiders.exists()
+        for follow in outsiders.select_related("follower"):
+            theirs, _cursor = home_feed(follow.follower, limit=100)
+            assert post.pk not in {p.pk for p in theirs}
+
+    page = signed_in(client).get("/home/").content.decode()
+    assert posts[0].title in page

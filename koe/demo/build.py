@@ -37,6 +37,7 @@ from koe.demo.content import (
     PostSpec,
 )
 from koe.demo.official import ensure_official_blogs
+from koe.demo.social import ensure_social
 from koe.demo.texts import BLOGS
 from koe.social import services as social_services
 from koe.social.models import Comment
@@ -292,4 +293,5 @@ def build_demo(progress: Callable[[str], None] = lambda line: None) -> DemoResul
         progress(report.line(index, len(BLOGS)))
         reports.append(report)
     progress(ensure_official_blogs(users).line())
+    progress(ensure_social(users).line())
     return DemoResult(blogs=reports, new_accounts=created, password_ok=password_ok)

@@ -7,6 +7,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from huey.contrib.djhuey import HUEY
 
 from koe.demo.build import DEMO_USERNAME, build_demo, demo_password
 
@@ -25,9 +26,15 @@ class Command(BaseCommand):
         level = announcer.level
         if verbosity < 2:
             announcer.setLevel(logging.WARNING)
+        # Feed fan-out and "new post" notices run here, in step with the follows: queued for
+        # a consumer that starts later, they would find today's follows and announce posts
+        # weeks old as new, and the home feeds would stay empty until then.
+        inline = HUEY.immediate
+        HUEY.immediate = True
         try:
             result = build_demo(progress)
         finally:
+            HUEY.immediate = inline
             announcer.setLevel(level)
         seconds = time.monotonic() - started
         posts = sum(report.new_posts for report in result.blogs)
