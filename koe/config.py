@@ -38,6 +38,8 @@ class KoeConfig(BaseSettings):
     email_from: str = "Koe <noreply@localhost>"
     #: How many reverse proxies stand in front (their X-Forwarded-For tells the address).
     proxy_count: int = 0
+    #: Comma-separated addresses of those proxies, whose X-Forwarded-* headers are believed.
+    trusted_proxies: str = "127.0.0.1"
     #: Days to keep raw page views; the daily counts made from them are kept forever.
     analytics_keep_days: int = 30
     #: Largest image upload accepted, in bytes.

@@ -28,6 +28,11 @@ STORAGES = {
 LANGUAGE_CODE = "en"  # tests that need Japanese ask for it with Accept-Language
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
+_run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8]
+if _run and "postgresql" in DATABASES["default"]["ENGINE"]:  # noqa: F405
+    # Two checkouts testing at once on one server must not share test databases.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_koe_{_run}"}  # noqa: F405
+
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file in WAL mode, as in production: in-memory SQLite cannot wait for a lock.
     _test_db = os.path.join(os.environ["KOE_DATA_DIR"], "test.sqlite3")

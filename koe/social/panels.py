@@ -23,7 +23,7 @@ def post_comments(request, post, **kwargs) -> str:
         return ""
     context = {
         "post": post,
-        "comments": Comment.objects.visible().filter(post=post).select_related("author"),
+        "comments": Comment.objects.visible().filter(post=post).select_related("author__blog"),
         "form": kwargs.get("comment_form") or CommentForm(),
         "is_owner": request.user.is_authenticated and request.user.pk == post.blog.owner_id,
     }

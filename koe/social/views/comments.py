@@ -88,5 +88,5 @@ def like(request, username, post_id):
 @require_safe
 def likers(request, username, post_id):
     post = _public_post(username, post_id)
-    likes = Like.objects.filter(post=post).select_related("user")[:200]
+    likes = Like.objects.filter(post=post).select_related("user__blog")[:200]
     return render(request, "social/likers.html", {"post": post, "blog": post.blog, "likes": likes})

@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 port=port,
                 workers=workers if workers > 1 else None,
                 proxy_headers=True,
-                forwarded_allow_ips="127.0.0.1",
+                forwarded_allow_ips=settings.KOE.trusted_proxies,
                 log_level="warning",
                 lifespan="off",
             )
