@@ -300,3 +300,15 @@ def test_a_follow_remembers_the_post_that_brought_it(alice, bob_client, bob):
     post = publish(alice, title="Convincing")
     bob_client.post("/@alice/follow", HTTP_REFERER=f"http://testserver{post.get_absolute_url()}")
     assert Follow.objects.get(follower=bob).source_post == post
+
+
+def test_the_follow_button_shows_the_new_count(alice, bob_client):
+    response = bob_client.post("/@alice/follow", HTTP_HX_REQUEST="true")
+    assert "1 follower" in response.content.decode()
+
+
+def test_late_new_post_notices_skip_later_followers(alice, bob):
+    post = publish(alice, title="Old news", publish_at=timezone.now() - timedelta(days=3))
+    follows.do_follow(bob, alice.blog, notify_posts=True)
+    assert notifications.notify_followers(post.pk) == 0
+    assert Kind.NEW_POST not in kinds(bob)

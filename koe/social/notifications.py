@@ -111,7 +111,11 @@ def notify_followers(post_id: int) -> int:
     post = Post.objects.published().select_related("blog__owner").filter(pk=post_id).first()
     if post is None or post.visibility == Post.Visibility.PRIVATE:
         return 0
-    wanting = Follow.objects.filter(blog_id=post.blog_id, notify_posts=True)
+    # Only those who followed before the post came out: a late run must not tell a new
+    # follower about an old post.
+    wanting = Follow.objects.filter(
+        blog_id=post.blog_id, notify_posts=True, created_at__lte=post.published_at
+    )
     if post.visibility == Post.Visibility.MEMBERS:
         wanting = wanting.filter(follower_id__in=approved_member_ids(post.blog))
     told = Notification.objects.filter(kind=Kind.NEW_POST, post=post).values("recipient_id")

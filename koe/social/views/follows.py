@@ -25,6 +25,7 @@ from koe.social.panels import follow_context
 def _answer(request, blog):
     """htmx swaps the follow box in place; a plain form goes back to the blog."""
     if request.htmx:
+        blog.refresh_from_db(fields=["follower_count"])  # the action changed it in the database
         return render(request, "social/_follow.html", follow_context(request, blog))
     return redirect(request.POST.get("next") or blog.get_absolute_url())
 
