@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Prefetch, Q
 
 from koe.blogs.models import Post, Tag
 from koe.social.models import FeedEntry, Follow, Mute
 
-BATCH = 1000
 BACKFILL = 20
 
 
@@ -59,28 +59,28 @@ def _before(cursor: Cursor | None, time_field: str, id_field: str) -> Q:
 
 
 def fan_out(post_id: int) -> int:
-    """Write the post into each follower's feed. Safe to repeat: rows are unique."""
+    """Write the post into each follower's feed; returns the rows written.
+
+    Safe to repeat: rows are unique, and a second run writes none. One INSERT ... SELECT,
+    so the follower ids never travel to Python and back (9,000 followers: one statement).
+    """
     post = Post.objects.published().select_related("blog").filter(pk=post_id).first()
     if post is None or post.blog.follower_count >= fanout_limit():
         return 0
-    followers = Follow.objects.filter(blog_id=post.blog_id).values_list("follower_id", flat=True)
-    written = 0
-    batch: list[FeedEntry] = []
-    for follower_id in followers.iterator(chunk_size=BATCH):
-        batch.append(
-            FeedEntry(
-                reader_id=follower_id,
-                post_id=post.pk,
-                blog_id=post.blog_id,
-                published_at=post.published_at,
-            )
-        )
-        if len(batch) == BATCH:
-            written += len(FeedEntry.objects.bulk_create(batch, ignore_conflicts=True))
-            batch = []
-    if batch:
-        written += len(FeedEntry.objects.bulk_create(batch, ignore_conflicts=True))
-    return written
+    qn = connection.ops.quote_name
+    entry, follow = FeedEntry._meta, Follow._meta
+    fields = ("reader", "post", "blog", "published_at")
+    into = ", ".join(qn(entry.get_field(f).column) for f in fields)
+    follower, blog = (qn(follow.get_field(f).column) for f in ("follower", "blog"))
+    # Names from the models' metadata, values as parameters.
+    sql = (
+        f"INSERT INTO {qn(entry.db_table)} ({into}) SELECT {follower}, %s, %s, %s "  # noqa: S608
+        f"FROM {qn(follow.db_table)} WHERE {blog} = %s ON CONFLICT DO NOTHING"
+    )
+    published_at = connection.ops.adapt_datetimefield_value(post.published_at)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [post.pk, post.blog_id, published_at, post.blog_id])
+        return max(cursor.rowcount, 0)
 
 
 def backfill(reader, blog) -> None:
