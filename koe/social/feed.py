@@ -134,7 +134,6 @@ def home_feed(reader, *, cursor: Cursor | None = None, limit: int = 20):
         for p in Post.objects.visible_to(reader)
         .filter(pk__in=[post_id for _, post_id in page])
         .for_listing()
-        .select_related("reblog_of__blog__owner")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
         .order_by()
     }

@@ -29,6 +29,12 @@ class Follow(models.Model):
         indexes = [
             models.Index(fields=["blog", "-created_at"], name="social_follow_blog"),
             models.Index(fields=["follower", "-created_at"], name="social_follow_follower"),
+            # Telling followers of a new post reads only those who asked.
+            models.Index(
+                fields=["blog"],
+                condition=models.Q(notify_posts=True),
+                name="social_follow_notify",
+            ),
         ]
 
     def __str__(self) -> str:

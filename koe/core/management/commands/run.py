@@ -59,10 +59,11 @@ class Command(BaseCommand):
         from huey.contrib.djhuey import HUEY
 
         options = dict(settings.HUEY.get("consumer", {}))
-        # An idle SQLite queue is polled at most a second apart (Huey's default backs off to
-        # ten), so feeds and notifications follow a post within about a second.
         consumer = HUEY.create_consumer(
-            workers=options.get("workers", 2), worker_type="thread", periodic=True, max_delay=1.0
+            workers=options.get("workers", 2),
+            worker_type="thread",
+            periodic=True,
+            max_delay=options.get("max_delay", 0.5),
         )
         consumer.start()  # threads only: uvicorn keeps the process's signal handlers
         return consumer
