@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from django.core.cache import cache
@@ -13,6 +14,13 @@ from koe.accounts import services as account_services
 from koe.blogs import services as blog_services
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _steady_rate_windows(monkeypatch):
+    """Rate-limit windows that never roll over in the middle of a test (no flaky limits)."""
+    start = int(time.time())
+    monkeypatch.setattr("django_ratelimit.core._get_window", lambda value, period: start + period)
 
 
 @pytest.fixture(autouse=True)
