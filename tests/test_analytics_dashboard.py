@@ -19,21 +19,9 @@ from koe.analytics.models import DailyBreakdown, DailyPostStats, DailyStats, Hou
 from koe.blogs import memberships
 from koe.social import follows
 from koe.social import services as social_services
+from tests.agents import GOOGLEBOT, IPAD, IPHONE, WINDOWS
 from tests.conftest import make_user, publish
 
-IPHONE = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
-)
-IPAD = (
-    "Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1"
-)
-WINDOWS = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/120.0 Safari/537.36"
-)
-GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 DASHBOARD = "/dashboard/analytics/"
 # Noon in Tokyo (UTC+9) on each day; the period asked for is 2 to 4 March 2026.
 NOON = {day: datetime(2026, 3, day, 3, 0, tzinfo=UTC) for day in range(1, 6)}

@@ -21,6 +21,7 @@ from django_htmx.http import HttpResponseStopPolling
 from koe.analytics import charts, queries, rollup
 from koe.analytics.queries import Scope
 from koe.blogs.models import Blog
+from koe.core.decorators import staff_required
 
 RANGE_NAMES = {
     "today": gettext_lazy("Today"),
@@ -71,20 +72,6 @@ LISTS = (  # dimension, CSV name, title
 )
 CSV_TABLES = ("series", "posts", "sources", "followers", "blogs", *(t[1] for t in LISTS))
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def staff_required(view):
-    """Staff only: others are asked to log in, or (signed in) find no page here at all."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (request.user.is_active and request.user.is_staff):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def signed_in(view):

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -15,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from koe.blogs.models import Blog
+from koe.core.decorators import staff_required
 from koe.official import directory as queries
 from koe.official import services
 from koe.official.forms import ApplicationForm, TopBloggerForm
@@ -23,20 +21,6 @@ from koe.official.models import OfficialApplication
 POSTS_PER_PAGE = 20
 BLOGS_PER_PAGE = 24
 QUEUE_SIZE = 50
-
-
-def staff_required(view):
-    """Staff only: others are asked to log in, or (signed in) find no page here at all."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (request.user.is_active and request.user.is_staff):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 # ### The directory, open to everyone ###
