@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "koe.blogs",
     "koe.social",
     "koe.analytics",
+    "koe.discovery",
     "koe.official",
     "koe.demo",
     "django.contrib.admin",

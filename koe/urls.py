@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("koe.social.urls")),
     path("", include("koe.official.urls")),
     path("", include("koe.analytics.urls")),
+    path("", include("koe.discovery.urls")),
     path("", include("koe.blogs.urls")),
     # Media under server-made names; a proxy or object storage serves them at scale.
     re_path(r"^media/(?P<path>.+)$", core_views.media, name="media"),

@@ -1,0 +1,1 @@
+"""Discovery: search now; rankings, trends and recommendations later."""
