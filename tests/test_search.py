@@ -4,9 +4,11 @@ first, keeps up with edits, and never shows a post to someone who may not read i
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from koe.accounts.services import do_block
 from koe.blogs import services as blog_services
@@ -193,3 +195,17 @@ def test_reindex_twice_gives_the_same_index(client, alice):
     assert first == second and len(first) == 1
     assert "1/1" in out.getvalue()
     assert search(client, "地震").count("<mark>") >= 1
+
+
+def test_scheduled_post_is_indexed_when_it_comes_out(client, alice):
+    later = timezone.now() + timedelta(hours=1)
+    post = publish(alice, title="予約の記事", body="花火大会", publish_at=later)
+    assert "予約の記事" not in search(client, "花火")
+    Post.objects.filter(pk=post.pk).update(published_at=timezone.now() - timedelta(minutes=1))
+    blog_services.announce_due_posts()
+    assert "予約の記事" in search(client, "花火")
+
+
+def test_page_speaks_japanese(client, posts):
+    response = client.get("/search", {"q": "存在しない言葉"}, headers={"accept-language": "ja"})
+    assert "見つかりませんでした" in response.content.decode()
