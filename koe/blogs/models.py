@@ -231,6 +231,11 @@ class PostQuerySet(models.QuerySet):
     def due_for_announcement(self):
         return self.published().filter(announced_at__isnull=True)
 
+    def cards(self):
+        """For lists of post cards: what for_listing gives, without the posts' words
+        (a card shows the excerpt; the body can be a hundred thousand characters)."""
+        return self.for_listing().defer("body", "body_html")
+
     def for_listing(self):
         return self.select_related("blog__owner", "blog__genre", "category", "cover").order_by(
             "-published_at", "-id"

@@ -47,7 +47,7 @@ def official_posts(category: str = ""):
     posts = Post.objects.public().exclude(blog__official_category="")
     if category:
         posts = posts.filter(blog__official_category=category)
-    return posts.for_listing().prefetch_related(
+    return posts.cards().prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("name"))
     )
 

@@ -133,7 +133,7 @@ def home_feed(reader, *, cursor: Cursor | None = None, limit: int = 20):
         p.pk: p
         for p in Post.objects.visible_to(reader)
         .filter(pk__in=[post_id for _, post_id in page])
-        .for_listing()
+        .cards()
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
         .order_by()
     }

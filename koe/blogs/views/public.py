@@ -62,7 +62,7 @@ def blog_or_404(username: str) -> Blog:
 
 @require_safe
 def front(request):
-    page = _page(request, _with_tags(Post.objects.public().for_listing()))
+    page = _page(request, _with_tags(Post.objects.public().cards()))
     attach_originals(page.object_list, request.user)
     return render(request, "blogs/front.html", {"page": page})
 
@@ -77,7 +77,7 @@ def blog(request, username):
         if category is None:
             raise Http404
         posts = posts.filter(category=category)
-    page = _page(request, _with_tags(posts.for_listing()))
+    page = _page(request, _with_tags(posts.cards()))
     _mark_locked(page.object_list, request.user, blog)
     attach_originals(page.object_list, request.user)
     context = {
@@ -169,7 +169,7 @@ def tag(request, name):
     tag = Tag.objects.filter(name=normal).first()
     if tag is None:
         raise Http404
-    posts = _with_tags(Post.objects.public().filter(tags=tag).for_listing())
+    posts = _with_tags(Post.objects.public().filter(tags=tag).cards())
     page = _page(request, posts)
     attach_originals(page.object_list, request.user)
     if not page.paginator.count:
