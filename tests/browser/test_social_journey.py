@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.browser.test_journey import sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -29,18 +29,6 @@ def second_page(chromium, live_server):
     tab.js_errors = errors
     yield tab
     context.close()
-
-
-def sign_up(page, username: str, display_name: str) -> None:
-    page.goto("/")
-    page.locator("header").get_by_role("link", name="Sign up").click()
-    expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Display name").fill(display_name)
-    page.get_by_label("E-mail address").fill(f"{username}@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign up").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
 
 def write(page, title: str, body: str, *, visibility: str = "public") -> str:
