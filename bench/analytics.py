@@ -46,6 +46,8 @@ import time
 import urllib.request
 from datetime import UTC, date, datetime, timedelta
 
+from machine import cpu_model, cpu_times, load, steal_since
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV_BIN = os.path.join(ROOT, ".venv", "bin")
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -204,33 +206,6 @@ CLOCK = Clock()
 
 def say(text: str) -> None:
     print(f"[{CLOCK}] {text}", flush=True)
-
-
-def cpu_times() -> tuple[int, int]:
-    """(steal, total) jiffies from the first line of /proc/stat."""
-    with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
-    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
-
-
-def steal_since(before: tuple[int, int]) -> float:
-    steal, total = cpu_times()
-    return 100.0 * (steal - before[0]) / max(1, total - before[1])
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def busy() -> str:

@@ -25,6 +25,8 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
+from machine import cpu_model, cpu_times, load
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_NAME = "koe_bench_feed"
@@ -50,8 +52,12 @@ def parse_args(argv=None):
     p.add_argument("--publishes", type=int, default=7, help="timed publishes per blog")
     p.add_argument("--fanout-limit", type=int, default=None, help="default: KOE_FANOUT_LIMIT")
     p.add_argument("--zipf", type=float, default=0.6, help="skew of blog popularity")
-    p.add_argument("--consumer-idle", type=float, default=75.0,
-                   help="idle seconds of a real consumer before a publish through it; 0 skips")
+    p.add_argument(
+        "--consumer-idle",
+        type=float,
+        default=75.0,
+        help="idle seconds of a real consumer before a publish through it; 0 skips",
+    )
     p.add_argument("--seed", type=int, default=3)
     p.add_argument("--minutes", type=float, default=25.0, help="time limit per database")
     p.add_argument("--keep", action="store_true", help="keep the database and data dir")
@@ -68,8 +74,15 @@ def main() -> int:
     for database in databases:
         data_dir = tempfile.mkdtemp(prefix=f"koe-bench-feed-{database}-")
         argv = [a for a in sys.argv[1:]]
-        cmd = [sys.executable, os.path.abspath(__file__), *strip_database(argv),
-               "--database", database, "--child-data-dir", data_dir]
+        cmd = [
+            sys.executable,
+            os.path.abspath(__file__),
+            *strip_database(argv),
+            "--database",
+            database,
+            "--child-data-dir",
+            data_dir,
+        ]
         child = subprocess.Popen(cmd, cwd=ROOT)
         try:
             rc = child.wait(timeout=args.minutes * 60)
@@ -126,28 +139,6 @@ def say(clock: Clock, text: str) -> None:
     print(f"[{clock}] {text}", flush=True)
 
 
-def cpu_steal() -> tuple[int, int]:
-    """(steal, total) jiffies from the first line of /proc/stat."""
-    with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
-    return fields[7] if len(fields) > 7 else 0, sum(fields)
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile of an already sorted list."""
     return sorted_values[max(0, min(len(sorted_values) - 1, math.ceil(q * len(sorted_values)) - 1))]
@@ -166,7 +157,7 @@ def ms(seconds: float) -> str:
 
 def run_child(args) -> int:
     clock = Clock()
-    steal0 = cpu_steal()
+    steal0 = cpu_times()
     os.environ["KOE_DATA_DIR"] = args.child_data_dir
     os.environ.pop("KOE_REDIS_URL", None)  # the embedded queue and cache, as `koe run` has them
     os.environ["DJANGO_SETTINGS_MODULE"] = "koe.settings"
@@ -186,8 +177,10 @@ def run_child(args) -> int:
 
         connections.close_all()
         if args.keep:
-            print(f"kept: data dir {args.child_data_dir}"
-                  + (f", database {PG_NAME}" if args.database == "postgres" else ""))
+            print(
+                f"kept: data dir {args.child_data_dir}"
+                + (f", database {PG_NAME}" if args.database == "postgres" else "")
+            )
         else:
             shutil.rmtree(args.child_data_dir, ignore_errors=True)
             if args.database == "postgres":
@@ -204,8 +197,10 @@ def bench(args, clock: Clock, steal0) -> int:
     limit = args.fanout_limit or getattr(settings, "KOE_FANOUT_LIMIT", 10_000)
     if args.readers < 2 * limit and not args.fanout_limit:
         limit = max(100, args.readers // 10)
-        print(f"note: {args.readers} readers < 2 x KOE_FANOUT_LIMIT; the limit is set to {limit} "
-              "so the official blog is still merged at read time")
+        print(
+            f"note: {args.readers} readers < 2 x KOE_FANOUT_LIMIT; the limit is set to {limit} "
+            "so the official blog is still merged at read time"
+        )
     settings.KOE_FANOUT_LIMIT = limit
     django.setup()
 
@@ -214,16 +209,27 @@ def bench(args, clock: Clock, steal0) -> int:
 
     vendor = connection.vendor
     print(f"== Koe home feed benchmark: {vendor} ==")
-    print(f"date {datetime.now(UTC):%Y-%m-%d %H:%M UTC}; nproc {os.cpu_count()}; "
-          f"CPU {cpu_model()}; load average {load()}")
-    print(f"Python {platform.python_version()}, Django {django.get_version()}, database "
-          + (f"SQLite {connection.Database.sqlite_version} (WAL, as Koe configures it)"
-             if vendor == "sqlite" else "PostgreSQL"))
-    print(f"scale: {args.readers} readers, {args.blogs} blogs x ~{args.posts} posts, official "
-          f"blog with {args.official_posts} posts, heavy reader follows {args.heavy_follows}, "
-          f"KOE_FANOUT_LIMIT {limit}")
-    print("Huey: not immediate (embedded SqliteHuey queue); the bench calls the task bodies "
-          "feed.fan_out() and notifications.notify_followers() itself and times them.")
+    print(
+        f"date {datetime.now(UTC):%Y-%m-%d %H:%M UTC}; nproc {os.cpu_count()}; "
+        f"CPU {cpu_model()}; load average {load()}"
+    )
+    print(
+        f"Python {platform.python_version()}, Django {django.get_version()}, database "
+        + (
+            f"SQLite {connection.Database.sqlite_version} (WAL, as Koe configures it)"
+            if vendor == "sqlite"
+            else "PostgreSQL"
+        )
+    )
+    print(
+        f"scale: {args.readers} readers, {args.blogs} blogs x ~{args.posts} posts, official "
+        f"blog with {args.official_posts} posts, heavy reader follows {args.heavy_follows}, "
+        f"KOE_FANOUT_LIMIT {limit}"
+    )
+    print(
+        "Huey: not immediate (embedded SqliteHuey queue); the bench calls the task bodies "
+        "feed.fan_out() and notifications.notify_followers() itself and times them."
+    )
     call_command("migrate", verbosity=0)
     say(clock, "migrated")
 
@@ -240,7 +246,7 @@ def bench(args, clock: Clock, steal0) -> int:
     if args.consumer_idle > 0:
         measure_consumer(args, graph, results, clock)
     explain_feed(graph, clock)
-    steal1 = cpu_steal()
+    steal1 = cpu_times()
     summarise(args, graph, results, steal0, steal1, clock)
     return 0
 
@@ -283,11 +289,17 @@ def secondary_indexes(model) -> list[tuple[str, str]]:
     table = model._meta.db_table
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
-            cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                        "AND tbl_name = %s AND sql IS NOT NULL", [table])
+            cur.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = %s AND sql IS NOT NULL",
+                [table],
+            )
         else:
-            cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
-                        "AND indexname NOT IN (SELECT conname FROM pg_constraint)", [table])
+            cur.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+                "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+                [table],
+            )
         return list(cur.fetchall())
 
 
@@ -313,8 +325,9 @@ def restore_indexes(saved, label: str, clock: Clock) -> None:
     say(clock, f"  {label}: {len(saved)} indexes rebuilt")
 
 
-def raw_insert(model, columns: list[str], rows, total: int, label: str, clock: Clock,
-               batch: int = 50_000) -> None:
+def raw_insert(
+    model, columns: list[str], rows, total: int, label: str, clock: Clock, batch: int = 50_000
+) -> None:
     """Plain rows straight into the model's table: COPY on PostgreSQL, executemany on SQLite.
 
     For the two big tables only (follows, feed entries): bulk_create spends ~0.2 ms a row in
@@ -372,8 +385,11 @@ def build_graph(args, limit: int, clock: Clock) -> dict:
     small_i, mid_i = n_blogs - 1, n_blogs - 2
     small_n = min(10, n_readers)
     mid_n = min(9000, int(0.9 * limit), n_readers)
-    say(clock, "building the graph with bulk_create (not through the sign-up, follow and "
-               "publish actions: too slow for 100k people, and not what is measured)")
+    say(
+        clock,
+        "building the graph with bulk_create (not through the sign-up, follow and "
+        "publish actions: too slow for 100k people, and not what is measured)",
+    )
 
     # -- who follows what, decided in memory first so follower_count is right from the start
     weights = [1 / (i + 1) ** args.zipf for i in range(n_blogs)]
@@ -408,8 +424,11 @@ def build_graph(args, limit: int, clock: Clock) -> dict:
             counts[b] += 1
     n_follows = sum(len(a) for a in follows) + n_readers  # + everyone follows the official
     huge = {b for b in range(n_blogs) if counts[b] >= limit}
-    say(clock, f"sampled {n_follows:,} follows; {len(huge)} ordinary blogs reach the fan-out "
-               f"limit by popularity (merged at read time, like the official one)")
+    say(
+        clock,
+        f"sampled {n_follows:,} follows; {len(huge)} ordinary blogs reach the fan-out "
+        f"limit by popularity (merged at read time, like the official one)",
+    )
 
     # -- people
     fakes = [Faker("ja_JP"), Faker("en_US")]
@@ -419,8 +438,12 @@ def build_graph(args, limit: int, clock: Clock) -> dict:
     titles = [fakes[i % 2].sentence(nb_words=6)[:100] for i in range(1000)]
 
     def person(username: str, i: int):
-        return User(username=username, email=f"{username}@bench.invalid",
-                    display_name=names[i % len(names)], password=make_password(None))
+        return User(
+            username=username,
+            email=f"{username}@bench.invalid",
+            display_name=names[i % len(names)],
+            password=make_password(None),
+        )
 
     def reader_name(r: int) -> str:
         return {0: "heavy-reader", 1: "typical-reader"}.get(r, f"reader{r}")
@@ -435,10 +458,18 @@ def build_graph(args, limit: int, clock: Clock) -> dict:
     blogger_ids = [u.pk for u in people[n_readers:]]
 
     # -- blogs
-    blogs = [Blog(owner_id=blogger_ids[b], title=titles[b % len(titles)][:80],
-                  follower_count=counts[b]) for b in range(n_blogs)]
-    blogs.append(Blog(owner_id=blogger_ids[n_blogs], title="Official star",
-                      follower_count=n_readers, official_category="musician"))
+    blogs = [
+        Blog(owner_id=blogger_ids[b], title=titles[b % len(titles)][:80], follower_count=counts[b])
+        for b in range(n_blogs)
+    ]
+    blogs.append(
+        Blog(
+            owner_id=blogger_ids[n_blogs],
+            title="Official star",
+            follower_count=n_readers,
+            official_category="musician",
+        )
+    )
     blog_ids = [b.pk for b in bulk_insert(Blog, blogs, len(blogs), "blogs", clock)]
     official_i = n_blogs
 
@@ -447,20 +478,31 @@ def build_graph(args, limit: int, clock: Clock) -> dict:
     by_blog: list[list[tuple]] = [[] for _ in range(n_blogs + 1)]
     plan = []
     for b in range(n_blogs + 1):
-        n = args.official_posts if b == official_i else rng.randint(
-            max(1, args.posts - 5), args.posts + 5)
+        n = (
+            args.official_posts
+            if b == official_i
+            else rng.randint(max(1, args.posts - 5), args.posts + 5)
+        )
         for _ in range(n):
             plan.append((b, now - timedelta(seconds=rng.uniform(60, 30 * 86400))))
 
     def post(b, at, i):
         title = titles[i % len(titles)]
-        return Post(blog_id=blog_ids[b], title=title, body=f"{title}\n\nA benchmark post.",
-                    body_html=f"<p>{title}</p><p>A benchmark post.</p>", excerpt=title,
-                    status=Post.Status.PUBLISHED, visibility=Post.Visibility.PUBLIC,
-                    published_at=at, announced_at=at)
+        return Post(
+            blog_id=blog_ids[b],
+            title=title,
+            body=f"{title}\n\nA benchmark post.",
+            body_html=f"<p>{title}</p><p>A benchmark post.</p>",
+            excerpt=title,
+            status=Post.Status.PUBLISHED,
+            visibility=Post.Visibility.PUBLIC,
+            published_at=at,
+            announced_at=at,
+        )
 
-    posts = bulk_insert(Post, (post(b, at, i) for i, (b, at) in enumerate(plan)), len(plan),
-                        "posts", clock)
+    posts = bulk_insert(
+        Post, (post(b, at, i) for i, (b, at) in enumerate(plan)), len(plan), "posts", clock
+    )
     for (b, at), p in zip(plan, posts, strict=True):
         by_blog[b].append((at, p.pk, blog_ids[b]))
     for lst in by_blog:
@@ -481,8 +523,14 @@ def build_graph(args, limit: int, clock: Clock) -> dict:
                 yield (reader_ids[r], blog_ids[b], True, False, at)
 
     saved = without_indexes(Follow)
-    raw_insert(Follow, ["follower", "blog", "is_public", "notify_posts", "created_at"],
-               follow_rows(), n_follows, "follows", clock)
+    raw_insert(
+        Follow,
+        ["follower", "blog", "is_public", "notify_posts", "created_at"],
+        follow_rows(),
+        n_follows,
+        "follows",
+        clock,
+    )
     restore_indexes(saved, "follows", clock)
 
     # -- feed entries, as fan-out would have written them: ordinary blogs only. Every entry
@@ -492,8 +540,10 @@ def build_graph(args, limit: int, clock: Clock) -> dict:
         merged = heapq.merge(*lists, reverse=True)
         return merged if r < 2 else itertools.islice(merged, args.backfill)
 
-    n_entries = sum(min(args.backfill, sum(len(by_blog[b]) for b in follows[r] if b not in huge))
-                    for r in range(2, n_readers))
+    n_entries = sum(
+        min(args.backfill, sum(len(by_blog[b]) for b in follows[r] if b not in huge))
+        for r in range(2, n_readers)
+    )
     n_entries += sum(len(by_blog[b]) for r in (0, 1) for b in follows[r] if b not in huge)
 
     def entry_rows():
@@ -502,19 +552,27 @@ def build_graph(args, limit: int, clock: Clock) -> dict:
                 yield (reader_ids[r], post_id, blog_id, db_time(at))
 
     saved = without_indexes(FeedEntry)
-    raw_insert(FeedEntry, ["reader", "post", "blog", "published_at"], entry_rows(), n_entries,
-               "feed entries", clock)
+    raw_insert(
+        FeedEntry,
+        ["reader", "post", "blog", "published_at"],
+        entry_rows(),
+        n_entries,
+        "feed entries",
+        clock,
+    )
     restore_indexes(saved, "feed entries", clock)
 
     ordinary = sorted(c for i, c in enumerate(counts) if i not in (small_i, mid_i))
-    stats = (f"{len(people):,} users ({n_readers:,} readers), {n_blogs + 1:,} blogs "
-             f"({len(huge) + 1} at or over the fan-out limit {limit:,}), "
-             f"{sum(len(x) for x in by_blog):,} posts, {n_follows:,} follows "
-             f"(followers per ordinary blog: median {ordinary[len(ordinary) // 2]:,}, "
-             f"max {ordinary[-1]:,}), {n_entries:,} feed entries "
-             f"(all for the heavy and typical reader, the latest {args.backfill} per other "
-             f"reader; a full backfill would be "
-             f"{sum(len(by_blog[b]) for arr in follows for b in arr if b not in huge):,})")
+    stats = (
+        f"{len(people):,} users ({n_readers:,} readers), {n_blogs + 1:,} blogs "
+        f"({len(huge) + 1} at or over the fan-out limit {limit:,}), "
+        f"{sum(len(x) for x in by_blog):,} posts, {n_follows:,} follows "
+        f"(followers per ordinary blog: median {ordinary[len(ordinary) // 2]:,}, "
+        f"max {ordinary[-1]:,}), {n_entries:,} feed entries "
+        f"(all for the heavy and typical reader, the latest {args.backfill} per other "
+        f"reader; a full backfill would be "
+        f"{sum(len(by_blog[b]) for arr in follows for b in arr if b not in huge):,})"
+    )
     say(clock, f"graph built: {stats}")
     heavy_blogs = len(follows[0]) + 1
     return {
@@ -564,6 +622,7 @@ def measure_feed(args, graph, results, clock) -> None:
         if cursor is None:
             say(clock, f"{who} reader has fewer than 5 pages; page 5 is measured at its end")
         for label, cur in (("first page", None), ("page 5", cursor)):
+
             def call(cur=cur, reader=reader):
                 return home_feed(reader, cursor=cur)
 
@@ -573,9 +632,12 @@ def measure_feed(args, graph, results, clock) -> None:
             times = time_calls(call, args.calls)
             sql = time_calls(lambda q=queries: run_sql(q), max(20, args.calls // 4))
             results[("feed", who, label)] = (times, len(queries), len(posts), sql)
-            say(clock, f"home_feed {who} reader, {label}: p50 {ms(percentile(times, .5))}, "
-                       f"p99 {ms(percentile(times, .99))}, {len(queries)} queries, "
-                       f"{len(posts)} posts; the same SQL alone p50 {ms(percentile(sql, .5))}")
+            say(
+                clock,
+                f"home_feed {who} reader, {label}: p50 {ms(percentile(times, 0.5))}, "
+                f"p99 {ms(percentile(times, 0.99))}, {len(queries)} queries, "
+                f"{len(posts)} posts; the same SQL alone p50 {ms(percentile(sql, 0.5))}",
+            )
 
 
 def _publish(blog, title: str):
@@ -611,9 +673,12 @@ def measure_publish(args, graph, results, clock) -> None:
     for who, runs in rows.items():
         results[("publish", who)] = runs
         med = [statistics.median(r[k] for r in runs) for k in range(3)]
-        say(clock, f"publish {who}: transaction {ms(med[0])}, fan-out {ms(med[1])} "
-                   f"({runs[0][3]} feed rows), notify task {ms(med[2])}, "
-                   f"{runs[0][4]} queries ({runs[0][5]} writes) in the transaction")
+        say(
+            clock,
+            f"publish {who}: transaction {ms(med[0])}, fan-out {ms(med[1])} "
+            f"({runs[0][3]} feed rows), notify task {ms(med[2])}, "
+            f"{runs[0][4]} queries ({runs[0][5]} writes) in the transaction",
+        )
 
 
 def measure_visibility(args, graph, results, clock) -> None:
@@ -632,11 +697,21 @@ def measure_visibility(args, graph, results, clock) -> None:
         while not seen and time.perf_counter() - t0 < 30:
             seen = post.pk in {p.pk for p in home_feed(heavy)[0]}
         t3 = time.perf_counter()
-        results[("visible", who)] = (t1 - t0, t2 - t1, t3 - t2, t3 - t0, written, seen,
-                                     blog.follower_count)
-        say(clock, f"visible {who} ({blog.follower_count} followers): publish {ms(t1 - t0)}, "
-                   f"fan-out {ms(t2 - t1)} ({written} rows), first read {ms(t3 - t2)}, "
-                   f"total {ms(t3 - t0)}{'' if seen else ' NOT SEEN'}")
+        results[("visible", who)] = (
+            t1 - t0,
+            t2 - t1,
+            t3 - t2,
+            t3 - t0,
+            written,
+            seen,
+            blog.follower_count,
+        )
+        say(
+            clock,
+            f"visible {who} ({blog.follower_count} followers): publish {ms(t1 - t0)}, "
+            f"fan-out {ms(t2 - t1)} ({written} rows), first read {ms(t3 - t2)}, "
+            f"total {ms(t3 - t0)}{'' if seen else ' NOT SEEN'}",
+        )
 
 
 def measure_consumer(args, graph, results, clock) -> None:
@@ -648,8 +723,11 @@ def measure_consumer(args, graph, results, clock) -> None:
     consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=True)
     consumer.start()
     try:
-        say(clock, f"consumer started; idling {args.consumer_idle:.0f}s so its polling backs off "
-                   "as on a quiet site")
+        say(
+            clock,
+            f"consumer started; idling {args.consumer_idle:.0f}s so its polling backs off "
+            "as on a quiet site",
+        )
         time.sleep(args.consumer_idle)
         heavy, blog = graph["heavy"], graph["small_blog"]
         t0 = time.perf_counter()
@@ -661,8 +739,11 @@ def measure_consumer(args, graph, results, clock) -> None:
                 time.sleep(0.02)
         elapsed = time.perf_counter() - t0
         results["consumer"] = (elapsed, seen)
-        say(clock, f"through the real queue: small blog's post visible after {elapsed:.2f}s"
-                   + ("" if seen else " (NOT SEEN within 30s)"))
+        say(
+            clock,
+            f"through the real queue: small blog's post visible after {elapsed:.2f}s"
+            + ("" if seen else " (NOT SEEN within 30s)"),
+        )
     finally:
         consumer.stop(graceful=True)
 
@@ -706,23 +787,33 @@ def summarise(args, graph, results, steal0, steal1, clock) -> None:
     d_steal, d_total = steal1[0] - steal0[0], steal1[1] - steal0[1]
     print(f"== Summary: {connection.vendor} ==")
     print(f"graph: {graph['stats']}")
-    print(f"machine: nproc {os.cpu_count()}, {cpu_model()}; load average now {load()}; "
-          f"CPU steal during the run {d_steal} of {d_total} jiffies "
-          f"({100 * d_steal / max(1, d_total):.1f}%)")
-    print("\nhome_feed(reader) latency over "
-          f"{args.calls} calls after 20 warm-up calls (ms)  goal p99 <= {GOAL_FEED_P99_MS:.0f}")
-    print(f"  {'reader':<9} {'page':<11} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} "
-          f"{'queries':>7} {'SQL p50':>7}")
+    print(
+        f"machine: nproc {os.cpu_count()}, {cpu_model()}; load average now {load()}; "
+        f"CPU steal during the run {d_steal} of {d_total} jiffies "
+        f"({100 * d_steal / max(1, d_total):.1f}%)"
+    )
+    print(
+        "\nhome_feed(reader) latency over "
+        f"{args.calls} calls after 20 warm-up calls (ms)  goal p99 <= {GOAL_FEED_P99_MS:.0f}"
+    )
+    print(
+        f"  {'reader':<9} {'page':<11} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} "
+        f"{'queries':>7} {'SQL p50':>7}"
+    )
     for who in ("heavy", "typical"):
         for label in ("first page", "page 5"):
             times, queries, _n, sql = results[("feed", who, label)]
-            p99 = percentile(times, .99) * 1000
-            print(f"  {who:<9} {label:<11} {percentile(times, .5) * 1000:7.2f} "
-                  f"{percentile(times, .95) * 1000:7.2f} {p99:7.2f} {times[-1] * 1000:7.2f} "
-                  f"{queries:7d} {percentile(sql, .5) * 1000:7.2f}  "
-                  f"{mark(p99 <= GOAL_FEED_P99_MS)}")
-    print("  (SQL p50: the same statements run straight through the driver, without Django;"
-          " the rest of the time is Django building the queries and the model instances)")
+            p99 = percentile(times, 0.99) * 1000
+            print(
+                f"  {who:<9} {label:<11} {percentile(times, 0.5) * 1000:7.2f} "
+                f"{percentile(times, 0.95) * 1000:7.2f} {p99:7.2f} {times[-1] * 1000:7.2f} "
+                f"{queries:7d} {percentile(sql, 0.5) * 1000:7.2f}  "
+                f"{mark(p99 <= GOAL_FEED_P99_MS)}"
+            )
+    print(
+        "  (SQL p50: the same statements run straight through the driver, without Django;"
+        " the rest of the time is Django building the queries and the model instances)"
+    )
 
     small, huge = results[("publish", "small")], results[("publish", "official")]
 
@@ -732,30 +823,40 @@ def summarise(args, graph, results, steal0, steal1, clock) -> None:
     print(f"\npublishing (median of {args.publishes}; transaction = do_save_post(publish=True))")
     for who, runs in (("official", huge), ("10-follower", small)):
         blog = graph["official_blog" if who == "official" else "small_blog"]
-        print(f"  {who:<11} blog ({blog.follower_count:>6} followers): transaction "
-              f"{med(runs, 0) * 1000:7.2f} ms, {runs[0][5]} SQL writes; fan-out task "
-              f"{med(runs, 1) * 1000:7.2f} ms, {runs[0][3]} feed rows; notify task "
-              f"{med(runs, 2) * 1000:7.2f} ms")
+        print(
+            f"  {who:<11} blog ({blog.follower_count:>6} followers): transaction "
+            f"{med(runs, 0) * 1000:7.2f} ms, {runs[0][5]} SQL writes; fan-out task "
+            f"{med(runs, 1) * 1000:7.2f} ms, {runs[0][3]} feed rows; notify task "
+            f"{med(runs, 2) * 1000:7.2f} ms"
+        )
     ratio_tx = med(huge, 0) / med(small, 0)
     tot = [sum(med(r, k) for k in range(2)) for r in (huge, small)]
-    print(f"  ratio official/small, publishing transaction: {ratio_tx:.2f}x  "
-          f"goal <= {GOAL_PUBLISH_RATIO}x  {mark(ratio_tx <= GOAL_PUBLISH_RATIO)}")
+    print(
+        f"  ratio official/small, publishing transaction: {ratio_tx:.2f}x  "
+        f"goal <= {GOAL_PUBLISH_RATIO}x  {mark(ratio_tx <= GOAL_PUBLISH_RATIO)}"
+    )
     print(f"  ratio official/small, transaction + fan-out: {tot[0] / tot[1]:.2f}x")
     ratio_all = sum(med(huge, k) for k in range(3)) / sum(med(small, k) for k in range(3))
     print(f"  ratio official/small, with the notify task too: {ratio_all:.2f}x")
 
-    print(f"\ntime until the post is in the heavy reader's home feed "
-          f"(publish + fan-out run at once + feed read)  goal <= {GOAL_VISIBLE_S:.0f} s")
+    print(
+        f"\ntime until the post is in the heavy reader's home feed "
+        f"(publish + fan-out run at once + feed read)  goal <= {GOAL_VISIBLE_S:.0f} s"
+    )
     for who in ("small", "mid", "official"):
         pub, fan, read, total, written, seen, followers = results[("visible", who)]
-        print(f"  {who:<9} ({followers:>6} followers): {total * 1000:8.1f} ms "
-              f"(publish {pub * 1000:.1f}, fan-out {fan * 1000:.1f} for {written} rows, "
-              f"read {read * 1000:.1f})  {mark(seen and total <= GOAL_VISIBLE_S)}")
+        print(
+            f"  {who:<9} ({followers:>6} followers): {total * 1000:8.1f} ms "
+            f"(publish {pub * 1000:.1f}, fan-out {fan * 1000:.1f} for {written} rows, "
+            f"read {read * 1000:.1f})  {mark(seen and total <= GOAL_VISIBLE_S)}"
+        )
     if "consumer" in results:
         elapsed, seen = results["consumer"]
-        print(f"  through the embedded queue, consumer idle {args.consumer_idle:.0f}s first "
-              f"(Huey polls an idle SQLite queue at most every 10 s): {elapsed:.2f} s  "
-              f"{mark(seen and elapsed <= GOAL_VISIBLE_S)}")
+        print(
+            f"  through the embedded queue, consumer idle {args.consumer_idle:.0f}s first "
+            f"(Huey polls an idle SQLite queue at most every 10 s): {elapsed:.2f} s  "
+            f"{mark(seen and elapsed <= GOAL_VISIBLE_S)}"
+        )
     print(f"\ntotal time {clock}")
 
 
