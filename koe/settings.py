@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "koe.analytics",
     "koe.discovery",
     "koe.official",
+    "koe.crisis",
     "koe.demo",
     "django.contrib.admin",
     "django.contrib.auth",

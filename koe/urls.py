@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("koe.accounts.urls")),
     path("", include("koe.social.urls")),
     path("", include("koe.official.urls")),
+    path("", include("koe.crisis.urls")),
     path("", include("koe.analytics.urls")),
     path("", include("koe.discovery.urls")),
     path("", include("koe.blogs.urls")),

@@ -20,6 +20,7 @@ class Notification(models.Model):
         NEW_POST = "new_post", _("New post from a blog you follow")
         OFFICIAL = "official", _("Official blog application")
         PICK = "pick", _("Editors' pick")
+        SAFETY = "safety", _("Safety check-in")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -1,0 +1,1 @@
+"""The crisis hub: declared crises, official alerts, safety check-ins and structured reports."""
