@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "koe.discovery",
     "koe.official",
     "koe.crisis",
+    "koe.now",
     "koe.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("koe.social.urls")),
     path("", include("koe.official.urls")),
     path("", include("koe.crisis.urls")),
+    path("now/", include("koe.now.urls")),
     path("", include("koe.analytics.urls")),
     path("", include("koe.discovery.urls")),
     path("", include("koe.blogs.urls")),

@@ -1,0 +1,272 @@
+"""Each server process's one hub: it reads the event log once per wake-up and fans out.
+
+However many readers a process holds, it keeps ONE subscription: an in-process wake-up
+(`wake_local`, called after commit) and, when KOE_REDIS_URL is set, one Redis pub/sub
+subscription that other processes' commits wake. On each wake-up the hub reads the new
+rows of the event log (one query, plus one for follows and blocks when signed-in readers
+are connected) and hands each reader the pre-encoded bytes it may see. It also polls the
+log every few seconds, so a lost wake-up costs latency, never an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+from django.db.models import Q
+
+from koe.accounts.models import Block
+from koe.now.models import Event
+from koe.social.models import Follow
+
+log = logging.getLogger(__name__)
+NOW_STREAM = "now"
+POLL_SECONDS = 2.0
+HEARTBEAT_SECONDS = 15.0
+#: Events waiting for one reader; a reader this far behind is dropped and resumes from the log.
+QUEUE_LIMIT = 200
+#: How long a missing event id may still commit (PostgreSQL ids commit out of order).
+GAP_SECONDS = 5.0
+BACKLOG_LIMIT = 500
+HEARTBEAT = b": keep-alive\n\n"
+
+
+@dataclass(eq=False)
+class Reader:
+    """One connected client: what it reads, who it is, and what waits to be sent to it."""
+
+    stream: str
+    timeline: str = "all"  # public, tag, user, home; "all" for other apps' streams
+    target: str | int | None = None  # the tag, or the author's id
+    user_id: int | None = None
+    pending: list[bytes] = field(default_factory=list)
+    overflow: bool = False
+    signal: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def push(self, data: bytes) -> None:
+        if len(self.pending) >= QUEUE_LIMIT:
+            self.overflow = True  # too slow: end its stream; it resumes by Last-Event-ID
+        else:
+            self.pending.append(data)
+        self.signal.set()
+
+    async def take(self) -> bytes | None:
+        """Wait for what to send; None when the reader fell too far behind."""
+        await self.signal.wait()
+        self.signal.clear()
+        if self.overflow:
+            return None
+        data, self.pending = b"".join(self.pending), []
+        return data
+
+
+@dataclass
+class Relations:
+    """For one batch of events: which connected readers follow, or are blocked by, whom."""
+
+    followers: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    blocked: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+
+def accepts(reader: Reader, event: Event, rel: Relations) -> bool:
+    """The live side of ShortPostQuerySet's timelines: the same rules, on one event."""
+    if event.stream != NOW_STREAM:
+        return True
+    p = event.payload
+    author, uid = p.get("author"), reader.user_id
+    if uid is not None and uid in rel.blocked[author]:
+        return False
+    follows = uid is not None and (uid == author or uid in rel.followers[author])
+    public = p.get("vis") == "public"
+    if not public and not follows:
+        return False
+    if reader.timeline == "public":
+        return public and not p.get("repost")
+    if reader.timeline == "tag":
+        return public and not p.get("repost") and reader.target in p.get("tags", ())
+    if reader.timeline == "user":
+        return author == reader.target
+    if reader.timeline == "home":
+        return follows
+    return False
+
+
+def encode(event: Event) -> bytes:
+    data = json.dumps(event.payload, ensure_ascii=False, separators=(",", ":"))
+    return f"id: {event.pk}\nevent: {event.kind}\ndata: {data}\n\n".encode()
+
+
+def relations_for(events: list[Event], user_ids: set[int]) -> Relations:
+    """Two queries for a batch, whatever the number of readers."""
+    rel = Relations()
+    authors = {e.payload.get("author") for e in events if e.stream == NOW_STREAM} - {None}
+    if not authors or not user_ids:
+        return rel
+    ids = list(user_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        follows = Follow.objects.filter(blog__owner_id__in=authors, follower_id__in=chunk)
+        for owner, follower in follows.values_list("blog__owner_id", "follower_id"):
+            rel.followers[owner].add(follower)
+        blocks = Block.objects.filter(
+            Q(blocker_id__in=authors, blocked_id__in=chunk)
+            | Q(blocked_id__in=authors, blocker_id__in=chunk)
+        )
+        for blocker, blocked in blocks.values_list("blocker_id", "blocked_id"):
+            if blocker in authors:
+                rel.blocked[blocker].add(blocked)
+            if blocked in authors:
+                rel.blocked[blocked].add(blocker)
+    return rel
+
+
+def _load(after: int, user_ids: set[int], limit: int = 1000):
+    close_old_connections()
+    events = list(Event.objects.filter(pk__gt=after).order_by("pk")[:limit])
+    return events, relations_for(events, user_ids)
+
+
+def backlog(reader: Reader, after: int) -> bytes:
+    """What a reconnecting reader missed since Last-Event-ID, by the same rules."""
+    close_old_connections()
+    events = list(
+        Event.objects.filter(stream=reader.stream, pk__gt=after).order_by("pk")[:BACKLOG_LIMIT]
+    )
+    rel = relations_for(events, {reader.user_id} if reader.user_id else set())
+    return b"".join(encode(e) for e in events if accepts(reader, e, rel))
+
+
+def latest_id() -> int:
+    close_old_connections()
+    return Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+class Hub:
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.readers: dict[str, set[Reader]] = defaultdict(set)
+        self.wakeup = asyncio.Event()
+        self.last_id: int | None = None
+        self.gaps: dict[int, float] = {}  # missing id → when first missed
+        self.tasks: list[asyncio.Task] = []
+        self.delivered = 0
+
+    # ### Readers ###
+
+    def add(self, reader: Reader) -> None:
+        self.readers[reader.stream].add(reader)
+
+    def remove(self, reader: Reader) -> None:
+        self.readers[reader.stream].discard(reader)
+
+    @property
+    def reader_count(self) -> int:
+        return sum(len(r) for r in self.readers.values())
+
+    # ### The loop ###
+
+    def start(self) -> None:
+        self.tasks.append(self.loop.create_task(self._run(), name="koe-now-hub"))
+        self.tasks.append(self.loop.create_task(self._heartbeat(), name="koe-now-heartbeat"))
+        if settings.KOE.redis_url:
+            self.tasks.append(self.loop.create_task(self._listen(), name="koe-now-redis"))
+
+    async def ready(self) -> None:
+        while self.last_id is None:
+            await asyncio.sleep(0.01)
+
+    async def _run(self) -> None:
+        self.last_id = await sync_to_async(latest_id, thread_sensitive=False)()
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), POLL_SECONDS)
+            self.wakeup.clear()
+            try:
+                await self._drain()
+            except Exception:  # noqa: BLE001 - the hub must outlive a database hiccup
+                log.exception("live hub could not read the event log")
+                await asyncio.sleep(1)
+
+    async def _drain(self) -> None:
+        now = time.monotonic()
+        self.gaps = {i: t for i, t in self.gaps.items() if now - t < GAP_SECONDS}
+        after = min([self.last_id, *(i - 1 for i in self.gaps)])
+        user_ids = {r.user_id for r in self.readers[NOW_STREAM] if r.user_id is not None}
+        events, rel = await sync_to_async(_load, thread_sensitive=False)(after, user_ids)
+        for event in events:
+            if event.pk <= self.last_id:
+                if self.gaps.pop(event.pk, None) is None:
+                    continue  # sent already
+            else:
+                if event.pk - self.last_id <= 1000:
+                    self.gaps.update(dict.fromkeys(range(self.last_id + 1, event.pk), now))
+                self.last_id = event.pk
+            self._fan_out(event, rel)
+        if len(events) == 1000:
+            self.wakeup.set()  # more waiting
+
+    def _fan_out(self, event: Event, rel: Relations) -> None:
+        data = encode(event)
+        for reader in list(self.readers.get(event.stream, ())):
+            if accepts(reader, event, rel):
+                reader.push(data)
+                self.delivered += 1
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            for readers in self.readers.values():
+                for reader in readers:
+                    reader.push(HEARTBEAT)
+
+    async def _listen(self) -> None:
+        """The process's one Redis subscription; each message only wakes the hub."""
+        import redis.asyncio as redis
+
+        from koe.now.events import CHANNEL
+
+        while True:
+            client = redis.Redis.from_url(settings.KOE.redis_url)
+            try:
+                async with client.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    self.wakeup.set()  # catch up on what came while unsubscribed
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            self.wakeup.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - reconnect; the poll covers the gap
+                log.warning("live hub lost its Redis subscription; retrying", exc_info=True)
+                await asyncio.sleep(1)
+            finally:
+                await client.aclose()
+
+
+_hub: Hub | None = None
+
+
+def get_hub() -> Hub:
+    """This process's hub, started on the running event loop at the first reader."""
+    global _hub
+    loop = asyncio.get_running_loop()
+    if _hub is None or _hub.loop is not loop or _hub.loop.is_closed():
+        _hub = Hub(loop)
+        _hub.start()
+    return _hub
+
+
+def wake_local(event_id: int) -> None:
+    """Called after commit from any thread: wake this process's hub if it is running."""
+    hub = _hub
+    if hub is not None and not hub.loop.is_closed():
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            hub.loop.call_soon_threadsafe(hub.wakeup.set)
