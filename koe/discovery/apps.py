@@ -8,4 +8,9 @@ class DiscoveryConfig(AppConfig):
     verbose_name = _("Discovery")
 
     def ready(self):
-        from koe.discovery import receivers  # noqa: F401 - receivers connect on import
+        from koe.core import slots
+        from koe.discovery import ranking_panels, ranking_tasks, receivers  # noqa: F401 - connect
+
+        slots.register("front_top", ranking_panels.front_picks, order=10)
+        slots.register("dashboard_side", ranking_panels.dashboard_notices, order=5)
+        slots.register("post_footer", ranking_panels.staff_pick_link, order=90)

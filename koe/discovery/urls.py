@@ -2,10 +2,23 @@
 
 from django.urls import path
 
-from koe.discovery import views
+from koe.discovery import pick_views, ranking_views, views
 
 app_name = "discovery"
 
 urlpatterns = [
     path("search", views.search, name="search"),
+    # Rankings: fixed words first, so no genre slug can shadow them.
+    path("ranking/", ranking_views.ranking, name="ranking"),
+    path("ranking/about/", ranking_views.about, name="ranking_about"),
+    path("ranking/official/", ranking_views.official, name="ranking_official"),
+    path("ranking/manage/", ranking_views.manage, name="ranking_manage"),
+    path("ranking/manage/exclude/", ranking_views.exclude, name="ranking_exclude"),
+    path("ranking/manage/<int:blog_id>/restore/", ranking_views.restore, name="ranking_restore"),
+    path("ranking/<slug:genre>/", ranking_views.ranking, name="ranking_genre"),
+    # Editors' picks.
+    path("picks/", pick_views.picks_page, name="picks"),
+    path("picks/manage/", pick_views.manage, name="picks_manage"),
+    path("picks/<int:pick_id>/end/", pick_views.end, name="picks_end"),
+    path("picks/<int:pick_id>/headline/", pick_views.answer_headline, name="picks_headline"),
 ]

@@ -1,0 +1,40 @@
+"""Unique readers per blog and per post over a range of dates: analytics' small public read API.
+
+A reader is counted once per blog (or post) per day, by the rollup, bots and the blogger's
+own views already left out; over several days the daily counts are summed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from django.db.models import Sum
+
+from koe.analytics.models import DailyPostStats, DailyStats
+
+
+def blog_readers(first: date, last: date) -> Iterator[tuple[int, int]]:
+    """(blog id, readers) of every blog read between first and last, both included.
+
+    Dates are each blog's own calendar days (in its owner's time zone)."""
+    rows = (
+        DailyStats.objects.filter(date__gte=first, date__lte=last, visitors__gt=0)
+        .values("blog_id")
+        .annotate(readers=Sum("visitors"))
+        .values_list("blog_id", "readers")
+        .order_by()
+    )
+    return rows.iterator(chunk_size=10_000)
+
+
+def post_readers(first: date, last: date) -> Iterator[tuple[int, int, int]]:
+    """(post id, blog id, readers) of every post read between first and last, both included."""
+    rows = (
+        DailyPostStats.objects.filter(date__gte=first, date__lte=last, visitors__gt=0)
+        .values("post_id", "blog_id")
+        .annotate(readers=Sum("visitors"))
+        .values_list("post_id", "blog_id", "readers")
+        .order_by()
+    )
+    return rows.iterator(chunk_size=10_000)
