@@ -162,6 +162,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "blogs:dashboard"
+#: Where a newcomer goes right after signing up: discovery's step to follow a few blogs.
+KOE_AFTER_SIGN_UP = "discovery:welcome"
 LOGOUT_REDIRECT_URL = "blogs:front"
 
 AXES_FAILURE_LIMIT = 5

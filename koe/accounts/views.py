@@ -1,5 +1,6 @@
 """Sign-up, log-in, profile and account views: parse, call an action, render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -42,7 +43,9 @@ def sign_up(request):
         )
         login(request, user, backend="koe.accounts.backends.UsernameOrEmailBackend")
         messages.success(request, _("Welcome to Koe! Your blog is ready."))
-        return redirect("blogs:dashboard")
+        # A URL name from settings, so a higher app can greet newcomers without accounts
+        # knowing it.
+        return redirect(settings.KOE_AFTER_SIGN_UP)
     return render(
         request, "accounts/sign_up.html", {"form": form}, status=400 if form.errors else 200
     )
