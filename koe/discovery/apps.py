@@ -9,8 +9,11 @@ class DiscoveryConfig(AppConfig):
 
     def ready(self):
         from koe.core import slots
-        from koe.discovery import receivers, trend_views  # noqa: F401 - receivers connect on import
+        from koe.discovery import ranking_panels, ranking_tasks, receivers, trend_views  # noqa: F401
 
+        slots.register("front_top", ranking_panels.front_picks, order=10)
+        slots.register("dashboard_side", ranking_panels.dashboard_notices, order=5)
+        slots.register("post_footer", ranking_panels.staff_pick_link, order=90)
         slots.register("front_top", trend_views.front_trends, order=20)
         slots.register("dashboard_side", trend_views.dashboard_suggestions, order=50)
         slots.register("post_footer", trend_views.related_posts, order=15)
