@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -29,7 +30,8 @@ from koe.social.models import Follow
 
 log = logging.getLogger(__name__)
 NOW_STREAM = "now"
-POLL_SECONDS = 2.0
+#: A safety net for lost wake-ups; the two-process test sets it high to prove Redis delivers.
+POLL_SECONDS = float(os.environ.get("KOE_NOW_POLL_SECONDS", "2"))
 HEARTBEAT_SECONDS = 15.0
 #: Events waiting for one reader; a reader this far behind is dropped and resumes from the log.
 QUEUE_LIMIT = 200
