@@ -37,6 +37,8 @@ from koe.demo.content import (
     PostSpec,
 )
 from koe.demo.official import ensure_official_blogs
+from koe.demo.readers import ensure_readers
+from koe.demo.recent import ensure_recent
 from koe.demo.social import ensure_social
 from koe.demo.texts import BLOGS
 from koe.social import services as social_services
@@ -294,4 +296,6 @@ def build_demo(progress: Callable[[str], None] = lambda line: None) -> DemoResul
         reports.append(report)
     progress(ensure_official_blogs(users).line())
     progress(ensure_social(users).line())
+    progress(ensure_recent(users).line())
+    progress(ensure_readers(users, progress).line())
     return DemoResult(blogs=reports, new_accounts=created, password_ok=password_ok)

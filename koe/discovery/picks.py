@@ -74,7 +74,8 @@ def post_from_reference(text: str) -> Post | None:
 
 
 def check_staff(user) -> None:
-    if not (user.is_active and user.is_staff):
+    """Staff, or None: Koe itself, in a command the site's operator runs (`koe demo`)."""
+    if user is not None and not (user.is_active and user.is_staff):
         raise PermissionDenied(_("Only staff can pick posts."))
 
 
