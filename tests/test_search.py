@@ -4,6 +4,7 @@ first, keeps up with edits, and never shows a post to someone who may not read i
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -163,13 +164,34 @@ def test_as_you_type_matches_the_unfinished_word(client, posts):
 @pytest.mark.parametrize(
     "query",
     ["", " ", "x" * 500, '"', "*", "NEAR", "-", "(", ")", '"unbalanced', "東京 NEAR(猫)",
-     "-猫 OR *", "!!!???", "'; DROP TABLE x; --", "#", "東京" * 300, "a:b", "^猫", "猫\x00"],
+     "-猫 OR *", "!!!???", "'; DROP TABLE x; --", "#", "東京" * 300, "a:b", "^猫", "猫\x00",
+     "AND", "OR", "NOT", "猫 AND", "NOT 猫", "猫 OR 犬", "東京 AND NOT 猫", "(猫 OR 犬)",
+     "terms:猫", "{terms}:猫", "title:Django", "- terms : 猫", "猫*", "^", ":", "+猫",
+     "猫 NEAR/2 犬", "東京 & 猫", "猫 | 犬", "!猫", "猫 <-> 犬", "猫:*", "'猫'", "''", "\\",
+     "%", "_", "%%__", "\u3000", "\u200b", "🐱", "猫\n犬", "Djan*", "\"Django\"", "「東京」"],
 )  # fmt: skip
 def test_bad_queries_never_fail(client, posts, query):
     response = client.get("/search", {"q": query})
     assert response.status_code == 200
     response = client.get("/search", {"q": query}, headers={"HX-Request": "true"})
     assert response.status_code == 200
+    body = response.content.decode()
+    assert "search-hit" in body or "empty-state" in body
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [("(Django)", "Django入門"), ('"river"', "Morning walk"), ("-猫", "うちの子"),
+     ("猫*", "うちの子"), ("「東京」", "東京の朝"), ("^猫", "うちの子"),
+     ("{river}:", "Morning walk")],
+)  # fmt: skip
+def test_syntax_characters_are_ignored_and_the_words_still_found(client, posts, query, found):
+    assert found in search(client, query)
+
+
+def test_punctuation_only_says_nothing_was_found(client, posts):
+    page = search(client, "!!!???")
+    assert "Nothing found for" in page and "search-hit" not in page
 
 
 def test_fts_words_are_plain_text(client, alice):
@@ -209,3 +231,105 @@ def test_scheduled_post_is_indexed_when_it_comes_out(client, alice):
 def test_page_speaks_japanese(client, posts):
     response = client.get("/search", {"q": "存在しない言葉"}, headers={"accept-language": "ja"})
     assert "見つかりませんでした" in response.content.decode()
+
+
+def _published(user, title, body, days_ago):
+    return publish(
+        user, title=title, body=body, publish_at=timezone.now() - timedelta(days=days_ago)
+    )
+
+
+def test_date_filter_by_period_and_by_days(client, alice):
+    _published(alice, "Today cats", "猫の話", 0)
+    _published(alice, "Last week cats", "猫の話", 5)
+    _published(alice, "Old cats", "猫の話", 400)
+    page = search(client, "猫", period="day")
+    assert "Today cats" in page and "Last week cats" not in page and "Old cats" not in page
+    page = search(client, "猫", period="month")
+    assert "Last week cats" in page and "Old cats" not in page
+    assert 'value="month" selected' in page  # the choice stays in the form, and in the URL
+    page = search(client, "猫", period="")
+    assert "Old cats" in page
+    old = (timezone.now() - timedelta(days=400)).date()
+    page = search(client, "猫", since=old.isoformat(), until=old.isoformat())
+    assert "Old cats" in page and "Today cats" not in page
+    page = search(client, "猫", since=(timezone.now() - timedelta(days=10)).date().isoformat())
+    assert "Last week cats" in page and "Today cats" in page and "Old cats" not in page
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"since": "2024-13-45"}, {"until": "yesterday"}, {"period": "century"},
+     {"since": "2025-05-02", "until": "2025-05-01"}, {"page": "two"}, {"page": "0"},
+     {"page": "-3"}, {"since": "9" * 300}],
+)  # fmt: skip
+def test_bad_filters_are_refused_with_a_message(client, posts, params):
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get("/search", {"q": "東京", **params}, headers=headers)
+        assert response.status_code == 400
+        body = response.content.decode()
+        assert 'role="alert"' in body and "東京の朝" not in body
+
+
+def test_results_come_in_pages_with_more_results(client, alice):
+    for i in range(45):
+        publish(alice, title=f"Cat note {i:02d}", body="猫が好き")
+    page = search(client, "猫")
+    assert page.count('class="card post-card search-hit"') == 20
+    assert "More results" in page and "page=2" in page
+    seen = set(re.findall(r"Cat note \d\d", page))
+    more = client.get("/search", {"q": "猫", "page": "2"}, headers={"HX-Request": "true"})
+    assert more.status_code == 200
+    body = more.content.decode()
+    assert "<html" not in body and body.count("search-hit") == 20 and "page=3" in body
+    seen |= set(re.findall(r"Cat note \d\d", body))
+    last = client.get("/search", {"q": "猫", "page": "3"}, headers={"HX-Request": "true"})
+    body = last.content.decode()
+    assert body.count("search-hit") == 5 and "More results" not in body
+    seen |= set(re.findall(r"Cat note \d\d", body))
+    assert len(seen) == 45  # every post once, none twice
+    beyond = search(client, "猫", page="999")  # capped to the last page there can be
+    assert beyond.count("search-hit") == 0
+
+
+def test_more_results_keep_the_query_the_filters_and_the_unfinished_word(client, alice):
+    for i in range(25):
+        publish(alice, title=f"Django note {i}", body="Django")
+    response = client.get(
+        "/search", {"q": "Djan", "period": "week"}, headers={"HX-Request": "true"}
+    )
+    body = response.content.decode()
+    assert body.count("search-hit") == 20
+    link = re.search(r'hx-get="([^"]+)"', body).group(1).replace("&amp;", "&")
+    assert "q=Djan" in link and "period=week" in link and "page=2" in link and "prefix=1" in link
+    more = client.get(link, headers={"HX-Request": "true"})
+    assert more.content.decode().count("search-hit") == 5
+
+
+def test_hidden_posts_are_not_counted_into_pages(client, alice):
+    for i in range(21):
+        publish(alice, title=f"Open {i}", body="猫")
+    hidden = Post.objects.filter(title="Open 0").get()
+    Post.objects.filter(pk=hidden.pk).update(visibility=Post.Visibility.PRIVATE)  # index stale
+    page = search(client, "猫")
+    assert page.count("search-hit") == 20 and "Open 0<" not in page
+    body = client.get("/search", {"q": "猫", "page": 2}, headers={"HX-Request": "true"}).content
+    assert body.decode().count("search-hit") == 0
+
+
+def test_a_blog_page_has_a_box_that_searches_that_blog(client, alice):
+    carol = make_user("carol")
+    publish(alice, title="Alice cats", body="猫")
+    publish(carol, title="Carol cats", body="猫")
+    page = client.get("/@alice/").content.decode()
+    assert 'name="blog" value="alice"' in page and 'action="/search"' in page
+    result = search(client, "猫", blog="alice")
+    assert "Alice cats" in result and "Carol cats" not in result
+    assert "Within @alice" in result
+
+
+def test_searching_a_blog_never_shows_its_hidden_posts(client, alice):
+    publish(alice, title="秘密", body="猫の秘密", visibility="members")
+    publish(alice, title="公開", body="猫の公開")
+    page = search(client, "猫", blog="alice")
+    assert "公開" in page and "猫の秘密" not in page

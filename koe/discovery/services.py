@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from html import unescape
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
 
 from koe.accounts.services import blocked_user_ids
 from koe.blogs.models import Blog, Post, Tag
@@ -14,6 +17,15 @@ from koe.discovery import index
 from koe.discovery.tokens import MAX_QUERY, highlight, is_cjk, query_terms
 
 PAGE = 20
+#: Pages of posts a query can reach: the index weighs at most index.CANDIDATES matches.
+MAX_PAGE = index.CANDIDATES // PAGE
+#: "Any time" and the recent periods a reader can pick, newest first.
+PERIODS = {
+    "day": (timedelta(days=1), _("Past 24 hours")),
+    "week": (timedelta(days=7), _("Past week")),
+    "month": (timedelta(days=30), _("Past month")),
+    "year": (timedelta(days=365), _("Past year")),
+}
 
 
 @dataclass
@@ -21,18 +33,38 @@ class Filters:
     blog: str = ""
     official: bool = False
     genre: str = ""
+    #: One of PERIODS, or "" for any time.
+    period: str = ""
+    #: Days in the reader's time zone, both included.
+    since: date | None = None
+    until: date | None = None
 
     @property
-    def any(self) -> bool:
+    def narrows_blogs(self) -> bool:
         return bool(self.blog or self.official or self.genre)
+
+    def published_between(self) -> tuple[datetime | None, datetime | None]:
+        """The time span the filters allow, as aware datetimes; until is exclusive."""
+        zone = timezone.get_current_timezone()
+        since = until = None
+        if self.period in PERIODS:
+            since = timezone.now() - PERIODS[self.period][0]
+        if self.since:
+            start = datetime.combine(self.since, time.min, tzinfo=zone)
+            since = max(since, start) if since else start
+        if self.until:
+            until = datetime.combine(self.until + timedelta(days=1), time.min, tzinfo=zone)
+        return since, until
 
 
 @dataclass
 class Results:
     query: str
+    page: int = 1
     posts: list = field(default_factory=list)
     blogs: list = field(default_factory=list)
     tags: list = field(default_factory=list)
+    has_next: bool = False
 
     @property
     def empty(self) -> bool:
@@ -56,48 +88,64 @@ def _blogs_for(filters: Filters, user):
     blocked = blocked_user_ids(user)
     if blocked:
         blogs = blogs.exclude(owner_id__in=blocked)
-    return blogs, bool(filters.any or blocked)
+    return blogs, bool(filters.narrows_blogs or blocked)
 
 
 def do_search(
-    query: str, user, filters: Filters | None = None, *, as_you_type: bool = False
+    query: str,
+    user,
+    filters: Filters | None = None,
+    *,
+    page: int = 1,
+    as_you_type: bool = False,
 ) -> Results:
     """Deny by default: hits come from public posts only, and pass through visible_to.
-    As the reader types, the last word may be unfinished, so it matches as a prefix."""
+    As the reader types, the last word may be unfinished, so it matches as a prefix.
+    Blogs and hashtags are listed on the first page only."""
     filters = filters or Filters()
     query = clean_query(query)
+    page = min(max(1, page), MAX_PAGE)
     terms = query_terms(query)
-    results = Results(query=query)
+    results = Results(query=query, page=page)
     if not terms:
         return results
     blogs, narrowed = _blogs_for(filters, user)
-    restrict = blogs.values("pk") if narrowed else None
-    hits = index.search(terms, blogs=restrict, prefix_last=as_you_type and not is_cjk(query[-1]))
-    order = [hit.post_id for hit in hits]
-    visible = (
-        Post.objects.visible_to(user)
-        .filter(pk__in=order)
-        .select_related("blog__owner", "blog__genre")
-        .in_bulk()
+    since, until = filters.published_between()
+    hits = index.search(
+        terms,
+        blogs=blogs.values("pk") if narrowed else None,
+        since=since,
+        until=until,
+        prefix_last=as_you_type and not is_cjk(query[-1]),
     )
-    for pk in order:
-        post = visible.get(pk)
-        if post is None:
+    order = [hit.post_id for hit in hits]
+    # Only the ids of the candidates the reader may see; only one page of posts is loaded.
+    allowed = set(Post.objects.visible_to(user).filter(pk__in=order).values_list("pk", flat=True))
+    visible = [pk for pk in order if pk in allowed]
+    start = (page - 1) * PAGE
+    wanted = visible[start : start + PAGE]
+    results.has_next = len(visible) > start + PAGE and page < MAX_PAGE
+    posts = Post.objects.filter(pk__in=wanted).select_related("blog__owner", "blog__genre")
+    loaded = posts.in_bulk()
+    for pk in wanted:
+        post = loaded.get(pk)
+        if post is None:  # deleted since the line above
             continue
         post.highlighted = highlight(_plain(post), query)
         results.posts.append(post)
-        if len(results.posts) == PAGE:
-            break
-    if not filters.blog:
+    if page == 1 and not filters.blog:
         results.blogs = list(
             blogs.filter(Q(title__icontains=query) | Q(description__icontains=query))
             .select_related("owner")
             .order_by("-follower_count", "pk")[:5]
         )
+        # Tags by name first, then one public post each: `posts__in=public()` would
+        # materialise every public post.
+        in_use = Post.objects.public().filter(tags=OuterRef("pk"))
         results.tags = list(
-            Tag.objects.filter(name__icontains=query.lstrip("#"), posts__in=Post.objects.public())
-            .distinct()
-            .order_by("name")[:10]
+            Tag.objects.filter(Exists(in_use), name__icontains=query.lstrip("#")).order_by("name")[
+                :10
+            ]
         )
     return results
 
