@@ -20,6 +20,8 @@ from koe.discovery.models import Ranking, RankingExclusion
 PER_PAGE = 25
 CATEGORY_NAMES = dict(OFFICIAL_CATEGORIES)
 STAFF_RATE = "60/m"
+Period = Ranking.Period
+PERIOD_TABS = [(p.value, p.label) for p in (Period.DAY, Period.MONTH, Period.TODAY)]
 
 
 def _choice(request, name: str, allowed, default: str) -> str:
@@ -38,7 +40,7 @@ def _ranking_page(request, *, board: str, template_context: dict, posts_allowed:
         "ranking": ranking,
         "page": page,
         "period": period,
-        "periods": Ranking.Period.choices,
+        "periods": PERIOD_TABS,
         "kind": kind,
         "posts_allowed": posts_allowed,
         "genres": Genre.objects.all(),
