@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from koe.analytics import capture, rollup
+from koe.analytics.models import Hit
 from koe.blogs import services as blog_services
 from koe.blogs.models import Genre, Post
 from koe.discovery import ranking_exclusions, rankings
@@ -303,3 +304,14 @@ def test_excluding_twice_keeps_one_exclusion(ranked, staff):
     assert ranking_exclusions.do_exclude(blog, staff, "again") == first
     assert ranking_exclusions.do_restore(blog, staff) is True
     assert ranking_exclusions.do_restore(blog, staff) is False
+
+
+def test_a_click_from_the_ranking_counts_as_coming_from_the_ranking(people):
+    readers(url(people["alice"]), day=DAY1, n=1, prefix=110)
+    rank(DAY1)
+    page = Client().get("/ranking/pets/").content.decode()
+    assert f'href="{url(people["alice"])}"' in page
+    client = Client(REMOTE_ADDR="192.0.2.5", HTTP_USER_AGENT=WINDOWS)
+    client.get(url(people["alice"]), HTTP_REFERER="http://testserver/ranking/pets/")
+    latest = Hit.objects.order_by("-id").first()
+    assert (latest.referrer_group, latest.referrer) == ("koe", "ranking")
