@@ -33,15 +33,18 @@ def free_port() -> int:
 
 
 class ServerThread(threading.Thread):
-    """koe.asgi served by uvicorn on a thread of the test process, on the test database."""
+    """koe.asgi and static files, served by uvicorn on a thread of the test process."""
 
     def __init__(self):
         import uvicorn
+        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+        from koe.asgi import application
 
         super().__init__(daemon=True)
         self.port = free_port()
         config = uvicorn.Config(
-            "koe.asgi:application",
+            ASGIStaticFilesHandler(application),  # static files as Django's live server has them
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
