@@ -68,23 +68,24 @@ def popular(user, genres=(), *, limit: int = 6, exclude=()) -> list[int]:
 
 
 def blogs_you_may_like(user, genres=(), *, limit: int = 6) -> list[Blog]:
-    """Co-followed blogs first; a new reader (or one whose circle is small) gets the most
-    followed blogs of the chosen genres, or of the genres they already read."""
+    """The most followed blogs of the genres the reader chose, when they chose some; then
+    co-followed blogs; then (a new reader, or a small circle) the most followed blogs of the
+    genres they already read, and finally of all Koe."""
     signed_in = user is not None and user.is_authenticated
     key = None
+    ids = None
     if signed_in:
         genre_key = ",".join(str(g.pk) for g in genres)
         key = f"discovery:suggest:{user.pk}:{genre_key}:{limit}"
         ids = cache.get(key)
-    else:
-        ids = None
     if ids is None:
-        ids = co_followed(user, limit=limit) if signed_in else []
+        ids = popular(user, genres, limit=limit) if genres else []
+        if signed_in and len(ids) < limit:
+            more = [pk for pk in co_followed(user, limit=limit) if pk not in ids]
+            ids += more[: limit - len(ids)]
+        if signed_in and not genres and len(ids) < limit:
+            ids += popular(user, _genres_followed(user), limit=limit - len(ids), exclude=ids)
         if len(ids) < limit:
-            if not genres and signed_in:
-                genres = _genres_followed(user)
-            ids += popular(user, genres, limit=limit - len(ids), exclude=ids)
-        if len(ids) < limit and genres:
             ids += popular(user, (), limit=limit - len(ids), exclude=ids)
         if key:
             cache.set(key, ids, SUGGESTION_SECONDS)

@@ -98,7 +98,7 @@ def front_trends(request, **kwargs) -> str:
 
 
 def dashboard_suggestions(request, blog=None, **kwargs) -> str:
-    blogs = recommendations.blogs_you_may_like(request.user, limit=4)
+    blogs = recommendations.blogs_you_may_like(request.user, limit=3)
     if not blogs:
         return ""
     context = {"blogs": blogs, "next": request.get_full_path()}
