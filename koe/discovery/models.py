@@ -133,11 +133,8 @@ class PickQuerySet(models.QuerySet):
     def live(self, now=None):
         """Picks showing now: started, not ended, of a post anyone may read at this moment."""
         now = now or timezone.now()
-        return self.filter(
-            starts_at__lte=now,
-            ends_at__gt=now,
-            post__in=Post.objects.public().values("pk"),
-        )
+        public = Post.objects.public().filter(pk=models.OuterRef("post_id"))
+        return self.filter(starts_at__lte=now, ends_at__gt=now).filter(models.Exists(public))
 
 
 class Pick(models.Model):

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -43,7 +44,8 @@ def earlier_picks(now=None):
     """Picks that have ended, of posts still public: the /picks/ archive."""
     now = now or timezone.now()
     return (
-        Pick.objects.filter(ends_at__lte=now, post__in=Post.objects.public().values("pk"))
+        Pick.objects.filter(ends_at__lte=now)
+        .filter(Exists(Post.objects.public().filter(pk=OuterRef("post_id"))))
         .select_related("post__blog__owner", "post__cover")
         .order_by("-ends_at", "-id")
     )
