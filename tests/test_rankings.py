@@ -8,7 +8,9 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from koe.analytics import capture, rollup
 from koe.analytics.models import Hit
@@ -315,3 +317,23 @@ def test_a_click_from_the_ranking_counts_as_coming_from_the_ranking(people):
     client.get(url(people["alice"]), HTTP_REFERER="http://testserver/ranking/pets/")
     latest = Hit.objects.order_by("-id").first()
     assert (latest.referrer_group, latest.referrer) == ("koe", "ranking")
+
+
+def queries_for(address: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert Client().get(address).status_code == 200
+    return len(queries)
+
+
+def test_a_ranking_page_costs_the_same_few_queries_however_long_the_list(people):
+    readers(url(people["alice"]), day=DAY1, n=1, prefix=120)
+    rank(DAY1)
+    short = {kind: queries_for(f"/ranking/?show={kind}") for kind in ("blogs", "posts")}
+    for name in ("dave", "erin", "frank", "grace"):
+        readers(url(blogger(name, "pets")), day=DAY2, n=2, prefix=121 + len(name))
+    readers(url(people["bob"]), day=DAY2, n=3, prefix=130)
+    readers(url(people["alice"]), day=DAY2, n=1, prefix=131)
+    rank(DAY2)
+    assert len(board()) == 6
+    long = {kind: queries_for(f"/ranking/?show={kind}") for kind in ("blogs", "posts")}
+    assert long == short and long["blogs"] <= 8
