@@ -105,7 +105,11 @@ class Alert(models.Model):
     """An official word from staff or a designated verified account, time-stamped."""
 
     crisis = models.ForeignKey(Crisis, on_delete=models.CASCADE, related_name="alerts")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    #: Empty: Koe itself (an operator's command, the demo), or an account since deleted;
+    #: the alert stays part of the record either way.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     body = models.TextField(_("alert"), max_length=MAX_ALERT)
     pinned = models.BooleanField(_("pin to the top"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -117,6 +121,10 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.body[:40]
+
+    @property
+    def author_name(self) -> str:
+        return self.author.name if self.author else "Koe"
 
 
 class CheckIn(models.Model):

