@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from koe.accounts.services import do_block
-from koe.analytics import capture
+from koe.analytics import capture, rollup
 from koe.blogs import services as blog_services
 from koe.blogs.memberships import do_reblog
 from koe.blogs.models import Genre, Post
@@ -235,3 +235,23 @@ def test_an_empty_site_has_no_trends_and_a_calm_page(db, client):
     assert page.status_code == 200
     assert "No post is rising right now." in page.content.decode()
     assert "Rising now" not in client.get("/").content.decode()
+
+
+def test_readers_usual_level_comes_from_the_daily_counts(alice, readers):
+    post = publish(alice, title="Read every day", publish_at=ago(days=6))
+    for days in (2, 3, 4):
+        read(post, 16, ago(days=days))  # 16 readers a day before: 48 in about 5 days
+    read(post, 16, ago(minutes=30))  # and 16 now: 4 points
+    rollup.rollup(NOW + timedelta(minutes=1))
+    snap = trends.compute(NOW)
+    assert snap.posts and snap.posts[0].key == post.pk
+    usual = snap.posts[0].usual
+    # 48 readers × ¼ over the post's hours before the window (about 5 days), × 1.75.
+    hours = (ago(hours=3) - post.published_at).total_seconds() / 3600
+    assert usual == pytest.approx(48 * 0.25 / hours * 1.75)
+
+
+def test_a_computation_makes_a_bounded_number_of_queries(stream, django_assert_max_num_queries):
+    with django_assert_max_num_queries(25):
+        snap = trends.compute(NOW)
+    assert snap.posts
