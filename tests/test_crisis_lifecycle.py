@@ -83,6 +83,13 @@ def test_declare_shows_a_banner_on_every_page_until_the_crisis_ends(
     assert crisis.ended_at is not None
     for page in pages:
         assert BANNER not in reader.get(page).content.decode(), page
+    hub = reader.get(f"/crisis/{crisis.pk}/").content.decode()
+    # Each hashtag leads to its live timeline of short posts, readable before anyone uses it.
+    assert (
+        'href="/now/tags/%E8%83%BD%E7%99%BB%E5%8D%8A%E5%B3%B6%E5%9C%B0%E9%9C%87_%E8%BC%AA%E5%B3%B6/"'
+        in hub
+    )
+    assert reader.get("/now/tags/能登半島地震_輪島/").status_code == 200
     archive = reader.get("/crisis/archive/").content.decode()
     assert "能登半島地震" in archive and f"/crisis/{crisis.pk}/" in archive
     hub = reader.get(f"/crisis/{crisis.pk}/")

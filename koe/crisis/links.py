@@ -1,7 +1,7 @@
-"""Where a crisis hashtag's posts are read: one place to change when /now/tags/ arrives."""
+"""Where a crisis hashtag's posts are read: Koe Now's live hashtag timeline (one line to change)."""
 
 from django.urls import reverse
 
 
 def tag_url(name: str) -> str:
-    return reverse("blogs:tag", args=[name])
+    return reverse("now:tag", args=[name])
