@@ -205,3 +205,26 @@ def test_a_crisis_declared_by_koe_itself(db):
     make_user("someone")
     assert services.do_end(crisis, None)
     assert not services.do_end(crisis, None)  # ending twice changes nothing
+
+
+def test_the_hub_reads_in_a_fixed_number_of_queries(staff, django_assert_num_queries):
+    crisis = declare(staff)
+    reader = Client()
+
+    def add(n):
+        for i in range(n):
+            person = make_user(f"person{Crisis.objects.count()}{i}{n}")
+            services.do_post_alert(staff, crisis, body=f"alert {i}")
+            safety.do_check_in(person, crisis, message="safe")
+            reports.do_report(
+                person, crisis, kind="supplies", status="none", place="x", subject="水"
+            )
+
+    add(2)
+    reader.get(f"/crisis/{crisis.pk}/")  # the banner's cache is filled
+    # The crisis, alerts, reports (count, page), check-ins (recent, count): none per item.
+    with django_assert_num_queries(6):
+        assert reader.get(f"/crisis/{crisis.pk}/").status_code == 200
+    add(10)
+    with django_assert_num_queries(6):
+        assert reader.get(f"/crisis/{crisis.pk}/").status_code == 200
