@@ -17,7 +17,7 @@ class SearchForm(forms.Form):
     official = forms.BooleanField(required=False)
     genre = forms.CharField(required=False)
     period = forms.ChoiceField(
-        label=_("Published"),
+        label=_("Period"),
         required=False,
         choices=[("", _("Any time"))] + [(k, label) for k, (_d, label) in services.PERIODS.items()],
     )
@@ -52,7 +52,7 @@ class SearchForm(forms.Form):
 
 @require_safe
 def search(request):
-    form = SearchForm(request.GET)
+    form = SearchForm(request.GET, auto_id="search-%s")
     valid = form.is_valid()
     query = services.clean_query(request.GET.get("q", ""))
     filters = form.filters() if valid else services.Filters(blog=request.GET.get("blog", "")[:30])
