@@ -228,3 +228,15 @@ def test_the_hub_reads_in_a_fixed_number_of_queries(staff, django_assert_num_que
     add(10)
     with django_assert_num_queries(6):
         assert reader.get(f"/crisis/{crisis.pk}/").status_code == 200
+
+
+def test_the_admin_lists_crises_designations_alerts_and_reports(staff):
+    crisis = declare(staff)
+    services.do_post_alert(staff, crisis, body="alert")
+    staff.is_superuser = True
+    staff.save()
+    client = Client()
+    client.force_login(staff)
+    for model in ("crisis", "designation", "alert", "report"):
+        assert client.get(f"/admin/crisis/{model}/").status_code == 200, model
+    assert client.get(f"/admin/crisis/crisis/{crisis.pk}/change/").status_code == 200
