@@ -16,7 +16,7 @@ from koe.analytics import capture, rollup
 from koe.analytics.models import Hit
 from koe.blogs import services as blog_services
 from koe.blogs.models import Genre, Post
-from koe.discovery import ranking_exclusions, rankings
+from koe.discovery import ranking_exclusions, ranking_tasks, rankings
 from koe.discovery.models import Ranking, RankingEntry, RankingExclusion
 from tests.agents import GOOGLEBOT, IPHONE, WINDOWS
 from tests.conftest import make_user, publish
@@ -337,3 +337,15 @@ def test_a_ranking_page_costs_the_same_few_queries_however_long_the_list(people)
     assert len(board()) == 6
     long = {kind: queries_for(f"/ranking/?show={kind}") for kind in ("blogs", "posts")}
     assert long == short and long["blogs"] <= 8
+
+
+def test_the_periodic_job_runs_under_its_lock_and_twice_changes_nothing(people):
+    readers(url(people["bob"]), day=DAY1, n=1, prefix=140)
+    rollup.rollup(now=noon(DAY1) + timedelta(days=1))
+    with mock.patch("koe.discovery.rankings.site_today", return_value=DAY2):
+        ranking_tasks.compute_rankings()
+        first = sorted(RankingEntry.objects.values_list("ranking__board", "rank", "blog"))
+        ranking_tasks.compute_rankings()
+        ranking_tasks.recompute_rankings()
+    assert sorted(RankingEntry.objects.values_list("ranking__board", "rank", "blog")) == first
+    assert ("all", 1, people["bob"].blog.pk) in first
