@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -258,3 +259,28 @@ def test_designating_a_person_who_is_not_official_says_why(crisis, staff, alice)
     response = client_for(staff).post(f"/crisis/{crisis.pk}/designate/", {"username": "nobody"})
     assert response.status_code == 400 and "no such account" in response.content.decode()
     assert not Designation.objects.exists()
+
+
+def test_what_people_type_is_shown_as_text_everywhere(crisis, staff, alice, bob):
+    evil = '<script>alert(1)</script><img src=x onerror=alert(2)>"'
+    services.do_post_alert(staff, crisis, body=evil)
+    client = client_for(alice)
+    client.post(f"/crisis/{crisis.pk}/check-in/", {"message": evil[:140], "area": evil[:100]})
+    client.post(
+        f"/crisis/{crisis.pk}/reports/supplies/",
+        report_data("supplies", place=evil[:100], subject=evil[:100], note=evil),
+    )
+    client_for(bob).post(f"/crisis/{crisis.pk}/looking-for/", {"name": evil[:100], "note": evil})
+    assert Report.objects.count() == 1 and CheckIn.objects.count() == 1
+    for path in (
+        f"/crisis/{crisis.pk}/",
+        f"/crisis/{crisis.pk}/people/?q=alice",
+        f"/crisis/{crisis.pk}/lite/?q=alice",
+        f"/crisis/{crisis.pk}/feed.atom",
+        f"/crisis/{crisis.pk}/feed.json",
+    ):
+        body = Client().get(path).content.decode()
+        assert "<script>alert" not in body and "<img src=x" not in body, path
+    # The feed's text is text: a reader of the JSON gets exactly what was typed.
+    texts = [i["content_text"] for i in json.loads(body)["items"]]
+    assert any(evil in text for text in texts)

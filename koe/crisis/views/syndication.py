@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -186,6 +188,8 @@ def json_feed(request, crisis_id: int):
             for item in feed_items(crisis)
         ],
     }
-    response = JsonResponse(feed, json_dumps_params={"ensure_ascii": False})
-    response["Content-Type"] = "application/feed+json; charset=utf-8"
-    return response
+    body = json.dumps(feed, ensure_ascii=False)
+    # The same strings once parsed; raw, nothing in them can pass for markup.
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        body = body.replace(char, escaped)
+    return HttpResponse(body, content_type="application/feed+json; charset=utf-8")
