@@ -1,0 +1,407 @@
+"""Live timelines benchmark: many SSE readers on production-configured `koe run` servers,
+a steady rate of posts written through the server, delivery latency from the write to the
+client, connections held and server memory.
+
+    .venv/bin/python bench/realtime.py                          # memory layer, then Redis
+    .venv/bin/python bench/realtime.py --layer memory --readers 5000
+    .venv/bin/python bench/realtime.py --layer redis --readers 20000
+    .venv/bin/python bench/realtime.py --layer memory --readers 500 --seconds 10   # quick look
+
+- memory: one `koe run` on SQLite (the embedded default, no Redis): one process, one hub.
+- redis:  two `koe run` processes on PostgreSQL + Redis (a fresh database koe_bench_realtime,
+          dropped afterwards); readers alternate between them, posts go through the first,
+          so half of the readers are served through Redis pub/sub.
+
+Readers are raw asyncio sockets spread over several client processes (a process holds at
+most ~15,000 sockets under the fd limit) and over 127.0.0.x source addresses (ephemeral ports
+run out near 28,000 per address). Posters are throw-away accounts made with Koe's actions in
+the server's database, posting through POST /now/post with a session. Latency is client
+receipt minus the time the event row was written (inside the transaction, just before
+commit: `payload["t"]`); both clocks are this machine's. Every reader reads the public
+timeline, so each post is one delivery per reader. Never run in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import resource
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from machine import cpu_model, cpu_times, load, steal_since
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KOE = os.path.join(ROOT, ".venv", "bin", "koe")
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+PG_NAME = "koe_bench_realtime"
+REDIS = "redis://127.0.0.1:6379/0"
+GOALS = {"memory": (5000, 500.0), "redis": (20000, 500.0)}  # readers, p99 ms
+PER_CLIENT = 5000  # sockets per client process
+PER_ADDRESS = 10000  # connections per 127.0.0.x source address
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--layer", choices=["memory", "redis", "both"], default="both")
+    p.add_argument("--readers", type=int, help="default: 5,000 (memory), 20,000 (redis)")
+    p.add_argument("--rate", type=float, default=2.0, help="posts per second")
+    p.add_argument("--seconds", type=float, default=30.0, help="how long to post")
+    p.add_argument("--minutes", type=float, default=10.0, help="limit for a whole run")
+    p.add_argument("--keep", action="store_true", help="keep the data dir / database")
+    return p.parse_args(argv)
+
+
+def raise_fd_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (uvicorn may fork workers)."""
+    total = 0
+    pids = [pid]
+    try:
+        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+        pids += [int(x) for x in out.split()]
+        for p in pids:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+    except OSError:
+        pass
+    return total / 1024
+
+
+def threads_of(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+# ### Servers ###
+
+
+def start_server(env, port, *, migrate: bool) -> subprocess.Popen:
+    args = [KOE, "run", "--port", str(port)] + ([] if migrate else ["--skip-migrate"])
+    process = subprocess.Popen(
+        args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    end = time.monotonic() + 180
+    while time.monotonic() < end:
+        if process.poll() is not None:
+            raise SystemExit(f"koe run stopped: {process.stderr.read()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return process
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)
+    raise SystemExit("koe run did not start")
+
+
+def make_posters(env, count: int) -> list[str]:
+    """Accounts and signed-in sessions, made with Koe's own actions in the server's database."""
+    code = f"""
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from koe.accounts.services import do_sign_up
+for i in range({count}):
+    u = do_sign_up(username=f"poster{{i}}", email=f"poster{{i}}@example.com", password=None,
+                   display_name=f"Poster {{i}}")
+    s = SessionStore()
+    s[SESSION_KEY] = str(u.pk)
+    s[BACKEND_SESSION_KEY] = "koe.accounts.backends.UsernameOrEmailBackend"
+    s[HASH_SESSION_KEY] = u.get_session_auth_hash()
+    s.create()
+    print("SESSION", s.session_key)
+"""
+    out = subprocess.run([KOE, "shell", "-c", code], env=env, capture_output=True, text=True)
+    sessions = [line.split()[1] for line in out.stdout.splitlines() if line.startswith("SESSION")]
+    if len(sessions) != count:
+        raise SystemExit(out.stderr[-2000:])
+    return sessions
+
+
+def post(port: int, session: str, text: str) -> int:
+    token = secrets.token_hex(16)
+    body = urllib.parse.urlencode({"text": text, "visibility": "public"}).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/now/post",
+        data=body,
+        headers={
+            "Cookie": f"sessionid={session}; csrftoken={token}",
+            "X-CSRFToken": token,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        with urllib.request.build_opener(NoRedirect).open(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+# ### Readers: one client process holds up to PER_CLIENT sockets ###
+
+
+async def _reader(port, source, connected, latencies, stop, failures):
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+    except OSError:
+        failures[0] += 1
+        return
+    writer.write(
+        b"GET /now/stream/public HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Accept: text/event-stream\r\n\r\n"
+    )
+    held = False
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+        if b" 200 " not in head.split(b"\r\n", 1)[0]:
+            failures[0] += 1
+            return
+        held = True
+        connected[0] += 1
+        while not stop.is_set():
+            chunk = await reader.read(65536)
+            if not chunk:
+                break
+            now = time.time()
+            start = 0
+            while True:  # each event carries ,"t":<write time>} at the end of its data
+                i = chunk.find(b'"t":', start)
+                if i < 0:
+                    break
+                j = chunk.find(b"}", i)
+                latencies.append(now - float(chunk[i + 4 : j]))
+                start = j
+    except (OSError, asyncio.IncompleteReadError, ValueError):
+        pass
+    finally:
+        if held:
+            connected[0] -= 1
+        writer.close()
+
+
+def client_main(ports, count, first_address, conn, seconds_limit):
+    """A client process: open `count` streams, report, collect latencies until told to stop."""
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    raise_fd_limit()
+
+    async def run():
+        stop = asyncio.Event()
+        connected, failures, latencies = [0], [0], []
+        tasks = []
+        for i in range(count):
+            source = f"127.0.0.{first_address + i // PER_ADDRESS}"
+            port = ports[i % len(ports)]
+            tasks.append(
+                asyncio.create_task(_reader(port, source, connected, latencies, stop, failures))
+            )
+            if i % 200 == 199:
+                await asyncio.sleep(0.05)  # let the server accept in steps
+        end = time.monotonic() + 120
+        while connected[0] + failures[0] < count and time.monotonic() < end:
+            await asyncio.sleep(0.2)
+        conn.send(("connected", connected[0], failures[0]))
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, conn.recv)  # "measure": clear what came before
+        latencies.clear()
+        await loop.run_in_executor(None, conn.recv)  # "stop"
+        held = connected[0]
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        conn.send(("done", held, failures[0], latencies))
+
+    asyncio.run(run())
+
+
+# ### One run ###
+
+
+def run(layer: str, args) -> dict:
+    readers = args.readers or GOALS[layer][0]
+    data_dir = tempfile.mkdtemp(prefix=f"koe-bench-realtime-{layer}-")
+    env = {
+        **os.environ,
+        "KOE_DATA_DIR": data_dir,
+        "KOE_SECRET_KEY": "bench-realtime-" + "k" * 40,
+        "DJANGO_SETTINGS_MODULE": "koe.settings",
+    }
+    for key in ("KOE_DEBUG", "KOE_DATABASE_URL", "KOE_REDIS_URL"):
+        env.pop(key, None)
+    database = None
+    if layer == "redis":
+        import psycopg
+
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
+            c.execute(f'CREATE DATABASE "{PG_NAME}"')
+        database = f"{PG_SERVER}/{PG_NAME}"
+        env.update(KOE_DATABASE_URL=database, KOE_REDIS_URL=REDIS)
+    servers, clients = [], []
+    try:
+        ports = [free_port()]
+        servers.append(start_server(env, ports[0], migrate=True))
+        if layer == "redis":
+            ports.append(free_port())
+            env_b = {**env, "KOE_DATA_DIR": data_dir + "-b"}
+            servers.append(start_server(env_b, ports[1], migrate=False))
+        posters = make_posters(env, 60)
+        idle_rss = [rss_mb(s.pid) for s in servers]
+
+        started = time.monotonic()
+        per_client = [PER_CLIENT] * (readers // PER_CLIENT) + (
+            [readers % PER_CLIENT] if readers % PER_CLIENT else []
+        )
+        address = 1
+        for count in per_client:
+            parent, child = mp.Pipe()
+            process = mp.Process(
+                target=client_main, args=(ports, count, address, child, args.minutes * 60)
+            )
+            process.start()
+            clients.append((process, parent))
+            address += max(1, -(-count // PER_ADDRESS))
+        held = failed = 0
+        for _process, pipe in clients:
+            _, ok, bad = pipe.recv()
+            held, failed = held + ok, failed + bad
+        connect_seconds = time.monotonic() - started
+        print(f"  {held:,} streams open ({failed} failed) in {connect_seconds:.1f} s", flush=True)
+        time.sleep(2)
+        for _process, pipe in clients:
+            pipe.send("measure")
+        steal_before = cpu_times()
+        loaded_rss = [rss_mb(s.pid) for s in servers]
+        threads = [threads_of(s.pid) for s in servers]
+
+        sent = statuses = 0
+        interval = 1.0 / args.rate
+        next_at = time.monotonic()
+        end = next_at + args.seconds
+        while time.monotonic() < end:
+            status = post(ports[0], posters[sent % len(posters)], f"Bench post {sent} #bench")
+            statuses += status == 302
+            sent += 1
+            next_at += interval
+            time.sleep(max(0.0, next_at - time.monotonic()))
+        time.sleep(3)  # the last deliveries
+        steal = steal_since(steal_before)
+        latencies, held_end = [], 0
+        for _process, pipe in clients:
+            pipe.send("stop")
+        for _process, pipe in clients:
+            _, ok, _bad, got = pipe.recv()
+            held_end += ok
+            latencies.extend(got)
+        latencies.sort()
+        result = {
+            "layer": layer,
+            "readers": readers,
+            "held": held,
+            "held_end": held_end,
+            "failed": failed,
+            "posts": statuses,
+            "deliveries": len(latencies),
+            "expected": statuses * held,
+            "p50": 1000 * statistics.median(latencies) if latencies else float("nan"),
+            "p99": 1000 * latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan"),
+            "max": 1000 * latencies[-1] if latencies else float("nan"),
+            "rss_idle": idle_rss,
+            "rss": loaded_rss,
+            "threads": threads,
+            "steal": steal,
+            "load": load(),
+        }
+        return result
+    finally:
+        for process, _pipe in clients:
+            process.terminate()
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+            shutil.rmtree(data_dir + "-b", ignore_errors=True)
+            if database:
+                import psycopg
+
+                with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as c:
+                    c.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
+
+
+def report(r: dict) -> None:
+    goal_readers, goal_p99 = GOALS[r["layer"]]
+    ok = r["held"] >= goal_readers and r["p99"] <= goal_p99
+    servers = "one process" if r["layer"] == "memory" else "two processes"
+    print(f"\n{r['layer']} layer, {servers}:")
+    print(f"  readers asked {r['readers']:,}, held {r['held']:,} (at the end {r['held_end']:,})")
+    print(f"  posts {r['posts']}, deliveries {r['deliveries']:,} of {r['expected']:,} expected")
+    print(
+        f"  latency write→client p50 {r['p50']:.0f} ms, p99 {r['p99']:.0f} ms, "
+        f"max {r['max']:.0f} ms"
+    )
+    rss = ", ".join(
+        f"{a:.0f} → {b:.0f} MB ({t} threads)"
+        for a, b, t in zip(r["rss_idle"], r["rss"], r["threads"], strict=True)
+    )
+    print(f"  server memory idle → with readers: {rss}")
+    print(f"  load {r['load']}, steal {r['steal']:.1f}%")
+    print(f"  goal {goal_readers:,} readers with p99 ≤ {goal_p99:.0f} ms: {'PASS' if ok else 'MISS'}")
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    hard = raise_fd_limit()
+    print(f"Koe realtime benchmark · {cpu_model()} · {os.cpu_count()} CPUs · fd limit {hard}")
+    print(f"load before {load()} · {args.rate} posts/s for {args.seconds:.0f} s")
+    layers = ["memory", "redis"] if args.layer == "both" else [args.layer]
+    for layer in layers:
+        print(f"\n{layer}: starting", flush=True)
+        report(run(layer, args))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    main()

@@ -1,0 +1,32 @@
+"""Live streams share one thread for their synchronous parts instead of holding one each.
+
+Django's ASGI handler gives every request a thread of its own for sync code (signals,
+sync middleware, the session lookup), and keeps it until the response ends: for a stream,
+as long as the reader stays. Thousands of readers would hold thousands of idle threads
+and database connections. Stream requests instead share one ThreadSensitiveContext; their
+sync parts are short, so taking turns on one thread costs little.
+"""
+
+from __future__ import annotations
+
+from asgiref.sync import SyncToAsync, ThreadSensitiveContext
+
+STREAM_PREFIX = "/now/stream/"
+
+
+class StreamsShareOneThread:
+    def __init__(self, app, prefixes=(STREAM_PREFIX,)):
+        self.app = app
+        self.prefixes = tuple(prefixes)
+        self.context = ThreadSensitiveContext()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"].startswith(self.prefixes):
+            # Django's handler finds a context already set and keeps to it.
+            token = SyncToAsync.thread_sensitive_context.set(self.context)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                SyncToAsync.thread_sensitive_context.reset(token)
+        else:
+            await self.app(scope, receive, send)
