@@ -181,8 +181,7 @@ async def _reader(port, source, connected, latencies, stop, failures):
         failures[0] += 1
         return
     writer.write(
-        b"GET /now/stream/public HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        b"Accept: text/event-stream\r\n\r\n"
+        b"GET /now/stream/public HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
     )
     held = False
     try:
@@ -388,7 +387,8 @@ def report(r: dict) -> None:
     )
     print(f"  server memory idle → with readers: {rss}")
     print(f"  load {r['load']}, steal {r['steal']:.1f}%")
-    print(f"  goal {goal_readers:,} readers with p99 ≤ {goal_p99:.0f} ms: {'PASS' if ok else 'MISS'}")
+    verdict = "PASS" if ok else "MISS"
+    print(f"  goal {goal_readers:,} readers with p99 ≤ {goal_p99:.0f} ms: {verdict}")
 
 
 def main(argv=None) -> None:

@@ -5,4 +5,9 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koe.settings")
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from koe.now.asgi import StreamsShareOneThread  # noqa: E402 - needs the apps loaded
+
+# Live streams (Koe Now) share one thread for their sync parts: koe/now/asgi.py says why.
+application = StreamsShareOneThread(django_application)
