@@ -221,3 +221,15 @@ def test_deleted_account_takes_its_posts(alice, bob):
     make_user("carol")
     account_services.do_delete_account(alice)
     assert ShortPost.objects.count() == 0
+
+
+def test_demo_timeline_is_written_once(alice, bob):
+    from koe.now import demo
+
+    people = [alice, bob, make_user("carol"), make_user("dave"), make_user("erin")]
+    lines = []
+    assert demo.populate(people, lines.append) == len(demo.POSTS)
+    assert demo.populate(people, lines.append) == 0
+    assert ShortPost.objects.filter(is_reply=True).count() == 2
+    assert "#東京" in Client().get("/now/").content.decode()
+    assert len(lines) == 2
