@@ -18,6 +18,8 @@ from koe.crisis.models import (
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 _FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+#: The crisis's own areas are offered as one types (a <datalist> on the page).
+_AREA = forms.TextInput(attrs={"list": "crisis-areas"})
 
 
 class DeclareForm(forms.Form):
@@ -52,7 +54,9 @@ class CheckInForm(forms.Form):
         required=False,
         help_text=_("Everyone can read your check-in."),
     )
-    area = forms.CharField(label=_("Where you are (optional)"), max_length=MAX_AREA, required=False)
+    area = forms.CharField(
+        label=_("Where you are (optional)"), max_length=MAX_AREA, required=False, widget=_AREA
+    )
 
 
 class SearchForm(forms.Form):
@@ -61,7 +65,9 @@ class SearchForm(forms.Form):
 
 class LookingForForm(forms.Form):
     name = forms.CharField(label=_("Their name"), max_length=MAX_NAME)
-    area = forms.CharField(label=_("Area (optional)"), max_length=MAX_AREA, required=False)
+    area = forms.CharField(
+        label=_("Area (optional)"), max_length=MAX_AREA, required=False, widget=_AREA
+    )
     note = forms.CharField(
         label=_("Note (optional)"),
         max_length=MAX_NOTE,
@@ -82,7 +88,9 @@ class ReportForm(forms.Form):
     place = forms.CharField(max_length=MAX_PLACE)
     subject = forms.CharField(max_length=MAX_PLACE, required=False)
     status = forms.ChoiceField(label=_("Status"), widget=forms.RadioSelect)
-    area = forms.CharField(label=_("Area (optional)"), max_length=MAX_AREA, required=False)
+    area = forms.CharField(
+        label=_("Area (optional)"), max_length=MAX_AREA, required=False, widget=_AREA
+    )
     note = forms.CharField(label=_("Note (optional)"), max_length=MAX_NOTE, required=False)
     observed_at = forms.DateTimeField(
         label=_("Seen at"),
