@@ -349,3 +349,13 @@ def test_the_periodic_job_runs_under_its_lock_and_twice_changes_nothing(people):
         ranking_tasks.recompute_rankings()
     assert sorted(RankingEntry.objects.values_list("ranking__board", "rank", "blog")) == first
     assert ("all", 1, people["bob"].blog.pk) in first
+
+
+def test_between_the_hours_only_today_so_far_is_recomputed(people):
+    readers(url(people["bob"]), day=DAY1, n=1, prefix=150)
+    rollup.rollup(now=noon(DAY1) + timedelta(days=1))
+    rankings.compute_all(today=DAY2, only_today=True)  # yesterday missing: everything
+    assert board() == [(1, "bob", 1, None)]
+    yesterday = rankings.latest("blogs", "all", "day")
+    rankings.compute_all(today=DAY2, only_today=True)
+    assert rankings.latest("blogs", "all", "day").computed_at == yesterday.computed_at

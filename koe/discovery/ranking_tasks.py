@@ -1,5 +1,7 @@
-"""Ranking jobs: recompute the stored rankings every quarter hour, and soon after staff act."""
+"""Ranking jobs: "today so far" every quarter hour, every ranking hourly (the past days move
+only with hits counted late), and everything soon after staff act."""
 
+from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
@@ -11,7 +13,7 @@ LOCK = "koe-rankings"
 @db_periodic_task(crontab(minute="*/15"))
 @HUEY.lock_task(LOCK)
 def compute_rankings() -> int:
-    return rankings.compute_all()
+    return rankings.compute_all(only_today=timezone.now().minute >= 15)
 
 
 @db_task(retries=3, retry_delay=60)

@@ -201,12 +201,17 @@ def compute(span: Span, blogs: dict | None = None, now=None) -> int:
     return written
 
 
-def compute_all(today: date | None = None, now=None) -> int:
-    """Every period's rankings as of `today` (the site's date); returns the rows written."""
+def compute_all(today: date | None = None, now=None, *, only_today: bool = False) -> int:
+    """Every period's rankings as of `today` (the site's date); returns the rows written.
+
+    only_today: just "today so far", unless yesterday's ranking is not there yet."""
     now = now or timezone.now()
     today = today or site_today(now)
     blogs = eligible_blogs()
-    written = sum(compute(span, blogs, now) for span in spans(today))
+    chosen = spans(today)
+    if only_today and Ranking.objects.filter(period=Period.DAY, start=chosen[1].start).exists():
+        chosen = chosen[:1]
+    written = sum(compute(span, blogs, now) for span in chosen)
     # Only the latest "today so far" means anything; old days are pruned after a while.
     Ranking.objects.filter(period=Period.TODAY, start__lt=today).delete()
     Ranking.objects.filter(period=Period.DAY, start__lt=today - timedelta(days=KEEP_DAYS)).delete()
