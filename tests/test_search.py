@@ -14,6 +14,7 @@ from django.utils import timezone
 from koe.accounts.services import do_block
 from koe.blogs import services as blog_services
 from koe.blogs.models import Blog, Genre, Post
+from koe.discovery import index
 from koe.discovery.models import SearchDocument
 from tests.conftest import make_user, publish
 
@@ -333,3 +334,20 @@ def test_searching_a_blog_never_shows_its_hidden_posts(client, alice):
     publish(alice, title="公開", body="猫の公開")
     page = search(client, "猫", blog="alice")
     assert "公開" in page and "猫の秘密" not in page
+
+
+def test_a_common_word_gives_its_newest_matches_window_by_window(alice, monkeypatch):
+    monkeypatch.setattr(index, "CANDIDATES", 4)
+    monkeypatch.setattr(index, "WINDOWS", (2, 5))  # PostgreSQL looks at the newest 2, 5, all
+    for i in range(14):
+        publish(alice, title=f"Note {i}", body="猫と犬" if i % 3 else "犬だけ")
+    matching = SearchDocument.objects.filter(terms__contains="猫").order_by("-id")
+    newest = list(matching.values_list("post_id", flat=True)[:4])
+    assert sorted(hit.post_id for hit in index.search(["猫"])) == sorted(newest)
+    rare = list(
+        SearchDocument.objects.filter(terms__contains="だけ").values_list("post_id", flat=True)
+    )
+    assert len(rare) == 5
+    found = [hit.post_id for hit in index.search(["だけ"])]
+    assert len(found) == 4 and set(found) <= set(rare)
+    assert sorted(found) == sorted(rare)[-4:]

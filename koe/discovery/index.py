@@ -17,6 +17,11 @@ from koe.discovery.tokens import document_terms
 #: character or word) is answered from its newest matches: the index is read from its newest
 #: end and reading stops there, so a query costs the same however many posts contain it.
 CANDIDATES = 200
+#: PostgreSQL finds the newest matches in its table, not in the GIN index: it looks first
+#: among the newest documents, in ever larger windows, until one holds CANDIDATES matches
+#: (the newest CANDIDATES are then all in it). A word in 1 % of a million posts costs a few
+#: hundred rows read instead of ten thousand.
+WINDOWS = (2_000, 16_000, 128_000)
 #: A post this many days old counts half as much as one from today, for equal relevance.
 HALF_LIFE_DAYS = 60
 
@@ -127,21 +132,34 @@ def search(
         blogs_sql, blogs_params = blogs.query.sql_with_params()
         sql += f" AND d.blog_id IN ({blogs_sql})"
         params.extend(blogs_params)
-    sql += f" ORDER BY {newest} DESC LIMIT {CANDIDATES}"
-    if connection.vendor == "postgresql":
-        # Rank the rows kept, not every match: PostgreSQL would rank before the LIMIT.
-        sql = (
-            "SELECT m.post_id, ts_rank(m.tsv, to_tsquery('simple', %s)), "  # noqa: S608
-            f"m.published_at FROM ({sql}) m"
-        )
-        params.insert(0, argument)
+    tail = f" ORDER BY {newest} DESC LIMIT {CANDIDATES}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        if connection.vendor == "postgresql":
+            rows = _newest_in_windows(cursor, sql, tail, params)
+        else:
+            cursor.execute(sql + tail, params)
+            rows = cursor.fetchall()
     hits = [Hit(pk, float(rel or 0), _aware(at)) for pk, rel, at in rows]
     now = timezone.now()
     hits.sort(key=lambda hit: hit.score(now), reverse=True)
     return hits
+
+
+def _newest_in_windows(cursor, sql: str, tail: str, params: list) -> list:
+    cursor.execute("SELECT max(id) FROM discovery_searchdocument")
+    top = cursor.fetchone()[0] or 0
+    for window in [w for w in WINDOWS if w < top] + [None]:
+        inner = sql + (" AND d.id > %s" if window else "") + tail
+        # Rank the rows kept, not every match: PostgreSQL would rank before the LIMIT.
+        ranked = (
+            "SELECT m.post_id, ts_rank(m.tsv, to_tsquery('simple', %s)), "  # noqa: S608
+            f"m.published_at FROM ({inner}) m"
+        )
+        cursor.execute(ranked, [params[0], *params, *([top - window] if window else [])])
+        rows = cursor.fetchall()
+        if len(rows) >= CANDIDATES:
+            break
+    return rows
 
 
 def _aware(value) -> datetime:

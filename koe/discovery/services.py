@@ -119,14 +119,12 @@ def do_search(
         prefix_last=as_you_type and not is_cjk(query[-1]),
     )
     order = [hit.post_id for hit in hits]
-    # Only the ids of the candidates the reader may see; only one page of posts is loaded.
-    allowed = set(Post.objects.visible_to(user).filter(pk__in=order).values_list("pk", flat=True))
-    visible = [pk for pk in order if pk in allowed]
     start = (page - 1) * PAGE
+    visible = _visible(order, user, start + PAGE + 1)  # one more tells if there is a next page
     wanted = visible[start : start + PAGE]
     results.has_next = len(visible) > start + PAGE and page < MAX_PAGE
     posts = Post.objects.filter(pk__in=wanted).select_related("blog__owner", "blog__genre")
-    loaded = posts.in_bulk()
+    loaded = posts.defer("body").in_bulk()
     for pk in wanted:
         post = loaded.get(pk)
         if post is None:  # deleted since the line above
@@ -142,12 +140,23 @@ def do_search(
         # Tags by name first, then one public post each: `posts__in=public()` would
         # materialise every public post.
         in_use = Post.objects.public().filter(tags=OuterRef("pk"))
-        results.tags = list(
-            Tag.objects.filter(Exists(in_use), name__icontains=query.lstrip("#")).order_by("name")[
-                :10
-            ]
-        )
+        tags = Tag.objects.filter(Exists(in_use), name__icontains=query.lstrip("#"))
+        results.tags = list(tags.order_by("name")[:10])
     return results
+
+
+def _visible(order: list[int], user, enough: int) -> list[int]:
+    """The first `enough` ids of `order` the user may read, in order, asking about a few
+    ids at a time: most pages need one small query, and a long IN list is slow to send."""
+    visible: list[int] = []
+    done = 0
+    while done < len(order) and len(visible) < enough:
+        chunk = order[done : done + max(PAGE + 10, enough - len(visible) + 10)]
+        done += len(chunk)
+        readable = Post.objects.visible_to(user).filter(pk__in=chunk).values_list("pk", flat=True)
+        allowed = set(readable)
+        visible.extend(pk for pk in chunk if pk in allowed)
+    return visible
 
 
 def _plain(post: Post) -> str:
