@@ -284,3 +284,9 @@ def test_what_people_type_is_shown_as_text_everywhere(crisis, staff, alice, bob)
     # The feed's text is text: a reader of the JSON gets exactly what was typed.
     texts = [i["content_text"] for i in json.loads(body)["items"]]
     assert any(evil in text for text in texts)
+
+
+def test_people_searches_are_rate_limited(crisis):
+    reader = Client()
+    answers = [reader.get(f"/crisis/{crisis.pk}/people/?q=x{i}").status_code for i in range(62)]
+    assert answers[:60] == [200] * 60 and answers[60:] == [429, 429]

@@ -38,12 +38,6 @@ def refused(request, message: str, status: int = 403):
     return render(request, "crisis/refused.html", {"message": message}, status=status)
 
 
-def error_messages(error: ValidationError) -> list[str]:
-    return [m for messages_ in getattr(error, "message_dict", {}).values() for m in messages_] or (
-        error.messages
-    )
-
-
 def add_errors(form, error: ValidationError) -> None:
     """An action's ValidationError onto the form: by field where the form has it."""
     if hasattr(error, "error_dict"):
@@ -171,6 +165,7 @@ def people_context(request, crisis: Crisis, **forms) -> dict:
 
 
 @require_safe
+@ratelimit(key="ip", rate="60/m", block=True)  # each search scans the crisis's check-ins
 def people(request, crisis_id: int):
     crisis = get_object_or_404(Crisis, pk=crisis_id)
     context = people_context(request, crisis)

@@ -10,10 +10,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+from django_ratelimit.decorators import ratelimit
 
 from koe.crisis import safety
 from koe.crisis.forms import SearchForm
@@ -34,6 +36,7 @@ def _lite_crisis(crisis_id):
 
 
 @require_safe
+@ratelimit(key="ip", rate="120/m", block=True)
 def lite(request, crisis_id: int | None = None):
     crisis = _lite_crisis(crisis_id)
     form = SearchForm(request.GET or None)
@@ -61,7 +64,9 @@ def lite(request, crisis_id: int | None = None):
         if len(html.encode()) <= LITE_BUDGET:
             break
     response = HttpResponse(html)
+    # The same for everyone who reads in one language: shared caches may keep it briefly.
     response["Cache-Control"] = "public, max-age=30"
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response
 
 
