@@ -42,6 +42,8 @@ class KoeConfig(BaseSettings):
     trusted_proxies: str = "127.0.0.1"
     #: Days to keep raw page views; the daily counts made from them are kept forever.
     analytics_keep_days: int = 30
+    #: A local MaxMind country database (.mmdb); when set, analytics shows readers' countries.
+    geoip_path: Path | None = None
     #: Largest image upload accepted, in bytes.
     max_upload_bytes: int = 20 * 1024 * 1024
 

@@ -252,6 +252,7 @@ WHITENOISE_MAX_AGE = 3600
 KOE_ANALYTICS_BUFFERED = True
 KOE_ANALYTICS_KEEP_DAYS = KOE.analytics_keep_days
 KOE_ANALYTICS_DEFAULT_ZONE = "Asia/Tokyo"
+KOE_GEOIP_PATH = str(KOE.geoip_path) if KOE.geoip_path else ""
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
+import maxminddb
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
@@ -43,6 +44,8 @@ class RawHit:
     blog_username: str
     path: str
     accept_language: str
+    #: Only while GeoIP is configured, to look the country up at flush time; never written.
+    address: str = ""
 
 
 def local_date(moment: datetime, zone_name: str) -> date:
@@ -75,9 +78,39 @@ def salt_for(day: date) -> bytes:
         return _salts[day]
 
 
-def visitor_id(key: bytes, day: date) -> int:
-    digest = hashlib.blake2b(key, key=salt_for(day), digest_size=8).digest()
+def visitor_id(key: bytes, day: date, salt: bytes | None = None) -> int:
+    digest = hashlib.blake2b(key, key=salt or salt_for(day), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+@lru_cache(maxsize=2)
+def _geoip_reader(path: str):
+    """The operator's MaxMind database, opened once (memory-mapped by maxminddb)."""
+    try:
+        return maxminddb.open_database(path)
+    except (OSError, ValueError, maxminddb.InvalidDatabaseError):
+        log.exception("cannot open the GeoIP database %s: countries are left out", path)
+        return None
+
+
+def country_of(address: str) -> str:
+    """The two-letter country of an address from KOE_GEOIP_PATH, or "" when unknown or unset."""
+    path = settings.KOE_GEOIP_PATH
+    reader = _geoip_reader(path) if path and address else None
+    if reader is None:
+        return ""
+    try:
+        record = reader.get(address)
+    except (ValueError, maxminddb.InvalidDatabaseError):  # not an address; a damaged file
+        return ""
+    if not isinstance(record, dict):
+        return ""
+    # MaxMind's Country/City databases: {"country": {"iso_code": "JP"}}; some others give a code.
+    found = record.get("country") or record.get("registered_country") or ""
+    code = found.get("iso_code", "") if isinstance(found, dict) else found
+    if isinstance(code, str) and len(code) == 2 and code.isascii() and code.isalpha():
+        return code.upper()
+    return ""
 
 
 def delete_old_salts(now: datetime) -> int:
@@ -96,23 +129,33 @@ COLUMNS = (
     "referrer_group", "referrer", "search_terms", "device", "browser", "os", "language",
     "country", "seconds",
 )  # fmt: skip
+
+
 # The same referrers come again and again (a search engine's bare address, a social site,
 # the feed): classifying each once is enough. The function is pure, so caching changes nothing.
-_referrer = lru_cache(maxsize=4096)(classify.referrer)
+@lru_cache(maxsize=4096)
+def _referrer(raw: str, own_host: str, blog_username: str) -> tuple[str, str, str, bool]:
+    # Positional, so the cache's key is a plain tuple (keyword calls cost a dict per call).
+    return classify.referrer(raw, own_host=own_host, blog_username=blog_username)
+
+
 _language = lru_cache(maxsize=1024)(classify.language)
 
 
-def hit_row(raw: RawHit) -> tuple:
-    """A buffered view classified into the values of a Hit row, in the order of COLUMNS."""
+def hit_row(raw: RawHit, salts: dict[date, bytes] | None = None) -> tuple:
+    """A buffered view classified into the values of a Hit row, in the order of COLUMNS.
+
+    salts: the batch's salts by date, looked up once per batch rather than once per row."""
     device, browser, system = classify.user_agent(raw.user_agent)
-    group, source, terms, is_entry = _referrer(
-        raw.referrer, own_host=raw.own_host, blog_username=raw.blog_username
-    )
+    group, source, terms, is_entry = _referrer(raw.referrer, raw.own_host, raw.blog_username)
+    salt = salts[raw.local_date] if salts else salt_for(raw.local_date)
     return (
         raw.blog_id,
         raw.post_id,
         raw.ts,
-        visitor_id(raw.visitor_key, raw.local_date),
+        int.from_bytes(
+            hashlib.blake2b(raw.visitor_key, key=salt, digest_size=8).digest(), "big", signed=True
+        ),
         raw.kind,
         device == "bot",
         is_entry,
@@ -124,7 +167,7 @@ def hit_row(raw: RawHit) -> tuple:
         browser,
         system,
         _language(raw.accept_language),
-        "",  # country: only with an operator's GeoIP database
+        country_of(raw.address) if raw.address else "",  # only with a GeoIP database
         None,  # seconds: filled in later by the time-on-page beacon
     )
 
@@ -150,12 +193,16 @@ def insert_rows(rows: list[tuple]) -> None:
                 for row in rows:
                     copy.write_row(row)
             return
-        at = COLUMNS.index("ts")
-        adapt = ops.adapt_datetimefield_value
-        cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(COLUMNS))})",  # noqa: S608 - the model's names
-            [(*row[:at], adapt(row[at]), *row[at + 1 :]) for row in rows],
-        )
+        # SQLite keeps a DateTimeField as naive UTC text (Django's adapt_datetimefield_value
+        # makes str(make_naive(ts, UTC))): the same, without its per-row checks and lookups.
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['?'] * len(COLUMNS))})"  # noqa: S608 - the model's names
+        raw_cursor.executemany(sql, [(b, p, _naive_utc(ts), *rest) for b, p, ts, *rest in rows])
+
+
+def _naive_utc(moment: datetime) -> str:
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return str(moment.replace(tzinfo=None))
 
 
 class HitBuffer:
@@ -181,7 +228,8 @@ class HitBuffer:
             items, self._items = self._items, []
         if not items:
             return 0
-        rows = [hit_row(raw) for raw in items]
+        salts = {day: salt_for(day) for day in {raw.local_date for raw in items}}
+        rows = [hit_row(raw, salts) for raw in items]
         with transaction.atomic():
             insert_rows(rows)
         return len(rows)
@@ -243,6 +291,7 @@ def record(
         blog_username=username,
         path=request.path[:200],
         accept_language=request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:100],
+        address=client_address(request) if settings.KOE_GEOIP_PATH else "",
     )
     BUFFER.add(raw)
     if not settings.KOE_ANALYTICS_BUFFERED:

@@ -61,7 +61,12 @@ class DailyStats(models.Model):
     views = models.PositiveIntegerField(default=0)
     visitors = models.PositiveIntegerField(default=0)
     bot_views = models.PositiveIntegerField(default=0)
+    #: Seconds on the page of the `timed` views the beacon reported: their average is
+    #: seconds / timed (views without a beacon say nothing about time).
     seconds = models.PositiveBigIntegerField(default=0)
+    timed = models.PositiveIntegerField(default=0)
+    #: When the rollup last rewrote this day: the dashboard's cache of past days is keyed by it.
+    computed_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [
@@ -93,6 +98,8 @@ class DailyPostStats(models.Model):
     date = models.DateField()
     views = models.PositiveIntegerField(default=0)
     visitors = models.PositiveIntegerField(default=0)
+    seconds = models.PositiveBigIntegerField(default=0)
+    timed = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -121,6 +128,9 @@ class DailyBreakdown(models.Model):
     blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
     dimension = models.CharField(max_length=10, choices=Dimension.choices)
+    #: For the referrer dimension, the value's group (koe, search, social, other): a value
+    #: alone cannot tell an intranet host "feed" from Koe's own feed.
+    group = models.CharField(max_length=8, blank=True)
     value = models.CharField(max_length=200)
     views = models.PositiveIntegerField(default=0)
     visitors = models.PositiveIntegerField(default=0)

@@ -1,22 +1,26 @@
 """Reading the rollups for the dashboards: a period, its time series, totals and top lists.
 
-Each reader takes a Scope (one blog, or the whole site) and a Period and makes one query
-(posts: four), whatever the length of the period, so the page's query count is fixed.
+Each reader takes a Scope (one blog, or the whole site) and a Period and makes a fixed number
+of queries whatever the length of the period; the sums over past days come from a cache
+(koe/analytics/past.py), so only today's rows are read on every request.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Count, Min, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from koe.analytics import classify
+from koe.analytics import classify, past
 from koe.analytics.models import DailyBreakdown, DailyPostStats, DailyStats, Hit, HourlyStats
 from koe.analytics.rollup import blog_zone, day_bounds
 from koe.blogs.models import Post
@@ -174,6 +178,8 @@ class Bucket:
     visitors: int | None = 0
     prev_views: int | None = None
     prev_visitors: int | None = None
+    seconds: int = 0  # time on page of the bucket's timed views (days and months only)
+    timed: int = 0
 
 
 @dataclass
@@ -185,6 +191,17 @@ class Series:
     prev_views: int | None
     prev_visitors: int | None
     zone: zoneinfo.ZoneInfo = field(repr=False)
+    seconds: int = 0  # on the page, of the `timed` views the beacon reported
+    timed: int = 0
+
+    @property
+    def average_seconds(self) -> int | None:
+        return average(self.seconds, self.timed)
+
+
+def average(seconds: int, timed: int) -> int | None:
+    """Average time on page in whole seconds, or None when no view was timed."""
+    return (seconds + timed // 2) // timed if timed else None
 
 
 def _month_keys(start: date, end: date) -> list[tuple[int, int]]:
@@ -195,33 +212,34 @@ def _month_keys(start: date, end: date) -> list[tuple[int, int]]:
     return keys
 
 
-def _daily_rows(scope: Scope, first: date, last: date) -> dict[date, tuple[int, int]]:
+def _daily_rows(scope: Scope, first: date, last: date) -> dict[date, tuple[int, int, int, int]]:
     rows = (
         scope.filter(DailyStats.objects.filter(date__gte=first, date__lte=last))
         .values("date")
-        .annotate(v=Sum("views"), u=Sum("visitors"))
+        .annotate(v=Sum("views"), u=Sum("visitors"), s=Sum("seconds"), t=Sum("timed"))
         .order_by()
     )
-    return {row["date"]: (row["v"], row["u"]) for row in rows}
+    return {row["date"]: (row["v"], row["u"], row["s"], row["t"]) for row in rows}
 
 
-def _sum(rows: dict, first: date, last: date) -> tuple[int, int]:
-    picked = [pair for day, pair in rows.items() if first <= day <= last]
-    return sum(p[0] for p in picked), sum(p[1] for p in picked)
+def _sum(rows: dict, first: date, last: date) -> tuple[int, int, int, int]:
+    picked = [four for day, four in rows.items() if first <= day <= last]
+    return tuple(sum(p[i] for p in picked) for i in range(4))  # type: ignore[return-value]
 
 
 def series(scope: Scope, period: Period, now: datetime) -> Series:
     """Views and visitors of the period, bucketed, with the previous period alongside."""
     daily = _daily_rows(scope, period.first, period.end)
-    views, visitors = _sum(daily, period.start, period.end)
-    prev = _sum(daily, *period.previous) if period.previous else (None, None)
+    views, visitors, seconds, timed = _sum(daily, period.start, period.end)
+    prev = _sum(daily, *period.previous)[:2] if period.previous else (None, None)
     if period.by == "hour":
         buckets = _hour_buckets(scope, period, now)
     else:
         buckets = _day_buckets(daily, period, now, scope.today(now))
     if period.key == "today":  # straight from the raw hits: now, not a minute ago
         views, visitors, *prev = today_so_far(scope, now)
-    return Series(period.by, buckets, views, visitors, prev[0], prev[1], scope.zone)
+    return Series(period.by, buckets, views, visitors, prev[0], prev[1], scope.zone,
+                  seconds, timed)  # fmt: skip
 
 
 def _day_buckets(daily, period: Period, now: datetime, today: date) -> list[Bucket]:
@@ -233,11 +251,13 @@ def _day_buckets(daily, period: Period, now: datetime, today: date) -> list[Buck
         buckets = {k: Bucket(k, date(k[0], k[1], 1)) for k in _month_keys(period.start, period.end)}
         key_of = lambda d: (d.year, d.month)  # noqa: E731
     shift = (period.start - period.previous[0]) if period.previous else None
-    for day, (v, u) in daily.items():
+    for day, (v, u, s, t) in daily.items():
         if period.start <= day <= period.end:
             bucket = buckets[key_of(day)]
             bucket.views += v
             bucket.visitors += u
+            bucket.seconds += s
+            bucket.timed += t
         elif shift is not None and (bucket := buckets.get(key_of(day + shift))):
             bucket.prev_views = (bucket.prev_views or 0) + v
             bucket.prev_visitors = (bucket.prev_visitors or 0) + u
@@ -330,6 +350,12 @@ class PostRow:
     visitors: int
     reblogs: int = 0
     followers: int = 0
+    seconds: int = 0
+    timed: int = 0
+
+    @property
+    def average_seconds(self) -> int | None:
+        return average(self.seconds, self.timed)
 
     @property
     def likes(self) -> int:
@@ -340,19 +366,50 @@ class PostRow:
         return self.post.comment_count
 
 
-def posts(scope: Scope, period: Period, sort: str = "views", limit: int | None = 50):
-    """The period's most-read posts with what they brought: four queries, any length."""
-    grouped = (
+def _post_sums(scope: Scope, first: date, last: date) -> list:
+    rows = (
+        scope.filter(DailyPostStats.objects.filter(date__gte=first, date__lte=last))
+        .values("post_id")
+        .annotate(v=Sum("views"), u=Sum("visitors"), s=Sum("seconds"), t=Sum("timed"))
+        .order_by()
+        .values_list("post_id", "v", "u", "s", "t")
+    )
+    return [(pk, (v, u, s, t)) for pk, v, u, s, t in rows]
+
+
+def _top_posts(scope: Scope, period: Period, sort: str, limit: int | None, today) -> list:
+    """(post_id, views, visitors, seconds, timed) of the period's posts in the order asked for."""
+    if sort in ("views", "visitors"):  # from the cached past and today
+        sums = past.summed("posts", scope, period.start, period.end, today,
+                           lambda first, last: _post_sums(scope, first, last))  # fmt: skip
+        i = 0 if sort == "views" else 1
+        rows = [(pk, *numbers) for pk, numbers in sums.items()]
+        order = lambda row: (-row[1 + i], -row[1], row[0])  # noqa: E731
+        return heapq.nsmallest(limit, rows, key=order) if limit else sorted(rows, key=order)
+    grouped = (  # by likes or comments: the database orders by the post's counters
         scope.filter(DailyPostStats.objects.filter(date__gte=period.start, date__lte=period.end))
         .values("post_id")
-        .annotate(views=Sum("views"), visitors=Sum("visitors"))
-        .order_by(POST_SORTS.get(sort, "-views"), "-views", "post_id")
+        .annotate(v=Sum("views"), u=Sum("visitors"), s=Sum("seconds"), t=Sum("timed"))
+        .order_by(POST_SORTS[sort], "-v", "post_id")
+        .values_list("post_id", "v", "u", "s", "t")
     )
-    top = list(grouped[:limit] if limit else grouped)
+    return list(grouped[:limit] if limit else grouped)
+
+
+def posts(scope: Scope, period: Period, sort: str = "views", limit: int | None = 50, today=None):
+    """The period's most-read posts with what they brought: four queries, any length."""
+    today = today or scope.today(timezone.now())
+    sort = sort if sort in POST_SORTS else "views"
+    if sort in ("views", "visitors"):  # likes and comments change without the rollup
+        top = past.cached("posts", scope, period.start, period.end,
+                          lambda: _top_posts(scope, period, sort, limit, today),
+                          tag=f"{sort}.{limit}.{today}")  # fmt: skip
+    else:
+        top = _top_posts(scope, period, sort, limit, today)
     if not top:
         return []
-    ids = [row["post_id"] for row in top]
-    found = Post.objects.select_related("blog__owner").in_bulk(ids)
+    ids = [row[0] for row in top]
+    found = Post.objects.select_related("blog__owner").defer("body", "body_html").in_bulk(ids)
     reblogs = dict(
         Post.objects.filter(reblog_of__in=ids)
         .values("reblog_of")
@@ -367,9 +424,9 @@ def posts(scope: Scope, period: Period, sort: str = "views", limit: int | None =
         .values_list("source_post", "n")
     )
     return [
-        PostRow(found[pk], row["views"], row["visitors"], reblogs.get(pk, 0), followers.get(pk, 0))
-        for row in top
-        if (pk := row["post_id"]) in found
+        PostRow(found[pk], v, u, reblogs.get(pk, 0), followers.get(pk, 0), s, t)
+        for pk, v, u, s, t in top
+        if pk in found
     ]
 
 
@@ -382,20 +439,46 @@ class Row:
     views: int
     visitors: int
     share: int = 0  # per cent of the list's largest row, for the bar
+    group: str = ""  # for referrers: koe, search, social or other
 
 
-def breakdowns(scope: Scope, period: Period) -> dict[str, list[Row]]:
-    """Every dimension of the period in one query, largest first."""
+def _breakdown_sums(scope: Scope, first: date, last: date) -> list:
     rows = (
-        scope.filter(DailyBreakdown.objects.filter(date__gte=period.start, date__lte=period.end))
-        .values("dimension", "value")
-        .annotate(views=Sum("views"), visitors=Sum("visitors"))
-        .order_by("dimension", "-views", "value")
+        scope.filter(DailyBreakdown.objects.filter(date__gte=first, date__lte=last))
+        .values("dimension", "group", "value")
+        .annotate(v=Sum("views"), u=Sum("visitors"))
+        .order_by()
+        .values_list("dimension", "group", "value", "v", "u")
     )
+    return [((d, g, value), (v, u)) for d, g, value, v, u in rows]
+
+
+def breakdowns(
+    scope: Scope, period: Period, limit: int | None = None, today=None
+) -> dict[str, list[Row]]:
+    """Every dimension of the period, largest first; with a limit, the top `limit` of each
+    list (of each group's, for referrers). Past days' sums come from the cache."""
+    today = today or scope.today(timezone.now())
+    compute = lambda: _breakdowns(scope, period, limit, today)  # noqa: E731
+    return past.cached("breakdowns", scope, period.start, period.end, compute,
+                       tag=f"{limit}.{today}")  # fmt: skip
+
+
+def _breakdowns(scope: Scope, period: Period, limit: int | None, today: date):
+    sums = past.summed("breakdowns", scope, period.start, period.end, today,
+                       lambda first, last: _breakdown_sums(scope, first, last))  # fmt: skip
+    lists: dict[tuple[str, str], list] = defaultdict(list)
+    for (dimension, group, value), (v, u) in sums.items():
+        if dimension == "referrer":
+            group = group or source_group(value)  # rows rolled up before groups were kept
+        lists[dimension, group].append((-v, value, u))
     found: dict[str, list[Row]] = defaultdict(list)
-    for row in rows:
-        found[row["dimension"]].append(Row(row["value"], row["views"], row["visitors"]))
-    for dimension_rows in found.values():
+    for (dimension, group), rows in sorted(lists.items()):
+        top = heapq.nsmallest(limit, rows) if limit else sorted(rows)
+        found[dimension].extend(Row(value, -v, u, group=group) for v, value, u in top)
+    for dimension, dimension_rows in found.items():
+        if dimension == "referrer":
+            dimension_rows.sort(key=lambda row: (-row.views, row.value))
         with_shares(dimension_rows)
     return found
 
@@ -408,7 +491,7 @@ def with_shares(rows: list[Row]) -> list[Row]:
 
 
 def source_group(referrer: str) -> str:
-    """The group of a value of the referrer dimension (which stores no group of its own)."""
+    """The group of a referrer rolled up before DailyBreakdown.group was kept, told by its value."""
     if referrer.startswith("@") or referrer in KOE_PAGES:
         return "koe"
     if referrer in classify.SEARCH_ENGINES:
@@ -436,9 +519,9 @@ def sources(found: dict[str, list[Row]]) -> list[SourceGroup]:
     groups = [SourceGroup(row.value, row.views, row.visitors) for row in found.get("source", [])]
     by_key = {group.key: group for group in groups}
     for row in found.get("referrer", []):
-        group = by_key.get(source_group(row.value))
+        group = by_key.get(row.group or source_group(row.value))
         if group is not None:
-            group.children.append(Row(row.value, row.views, row.visitors))
+            group.children.append(Row(row.value, row.views, row.visitors, group=row.group))
     if "search" in by_key:
         words = found.get("search", [])
         by_key["search"].words = [Row(r.value, r.views, r.visitors) for r in words]
@@ -455,18 +538,25 @@ def sources(found: dict[str, list[Row]]) -> list[SourceGroup]:
 def follower_growth(scope: Scope, period: Period) -> list[tuple[date, int]]:
     """New followers by day (by month for long periods), every day of the period listed."""
     start, end = scope.bounds(period.start, period.end)
-    rows = (
-        scope.filter(Follow.objects.filter(created_at__gte=start, created_at__lt=end))
-        .annotate(day=TruncDate("created_at", tzinfo=scope.zone))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    follows = scope.filter(Follow.objects.filter(created_at__gte=start, created_at__lt=end))
+    # Cached until a follow of the period comes or goes (an index-only count and max).
+    stamp = follows.aggregate(n=Count("id"), top=Max("id"))
+    who = "site" if scope.blog_id is None else scope.blog_id
+    key = f"analytics:follows:{who}:{period.start}:{period.end}:{stamp['n']}.{stamp['top']}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(
+            follows.annotate(day=TruncDate("created_at", tzinfo=scope.zone))
+            .values("day")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("day", "n")
+        )
+        cache.set(key, rows, past.TIMEOUT)
     counts: dict[date, int] = defaultdict(int)
     by_month = period.by == "month"
-    for row in rows:
-        day = row["day"]
-        counts[day.replace(day=1) if by_month else day] += row["n"]
+    for day, n in rows:
+        counts[day.replace(day=1) if by_month else day] += n
     if by_month:
         firsts = [date(y, m, 1) for y, m in _month_keys(period.start, period.end)]
     else:

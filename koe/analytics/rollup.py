@@ -56,8 +56,10 @@ def day_bounds(day: date, zone: zoneinfo.ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _grouped(hits, field):
-    return hits.values(field).annotate(views=Count("id"), visitors=Count("visitor", distinct=True))
+def _grouped(hits, *fields):
+    return hits.values(*fields).annotate(
+        views=Count("id"), visitors=Count("visitor", distinct=True)
+    )
 
 
 @transaction.atomic
@@ -67,7 +69,10 @@ def recompute_day(blog_id: int, day: date, zone: zoneinfo.ZoneInfo) -> int:
     hits = Hit.objects.filter(blog_id=blog_id, ts__gte=start, ts__lt=end)
     people = hits.filter(is_bot=False)
     totals = people.aggregate(
-        views=Count("id"), visitors=Count("visitor", distinct=True), seconds=Sum("seconds")
+        views=Count("id"),
+        visitors=Count("visitor", distinct=True),
+        secs=Sum("seconds"),
+        timed=Count("seconds"),  # the views the beacon timed (COUNT skips NULL)
     )
     bots = hits.filter(is_bot=True).count()
     DailyStats.objects.filter(blog_id=blog_id, date=day).delete()
@@ -82,7 +87,9 @@ def recompute_day(blog_id: int, day: date, zone: zoneinfo.ZoneInfo) -> int:
         views=totals["views"],
         visitors=totals["visitors"],
         bot_views=bots,
-        seconds=totals["seconds"] or 0,
+        seconds=totals["secs"] or 0,
+        timed=totals["timed"],
+        computed_at=timezone.now(),
     )
     hours = people.annotate(hour=TruncHour("ts", tzinfo=UTC)).values("hour")
     HourlyStats.objects.bulk_create(
@@ -91,20 +98,24 @@ def recompute_day(blog_id: int, day: date, zone: zoneinfo.ZoneInfo) -> int:
     )
     DailyPostStats.objects.bulk_create(
         DailyPostStats(blog_id=blog_id, post_id=row["post_id"], date=day, views=row["views"],
-                       visitors=row["visitors"])
-        for row in _grouped(people.exclude(post=None), "post_id")
+                       visitors=row["visitors"], seconds=row["secs"] or 0, timed=row["n_timed"])
+        for row in _grouped(people.exclude(post=None), "post_id").annotate(
+            secs=Sum("seconds"), n_timed=Count("seconds"))
     )  # fmt: skip
     rows = []
     for dimension, field in DIMENSIONS.items():
         subset = people.exclude(**{field: ""})
         if dimension == DailyBreakdown.Dimension.ENTRY:
             subset = subset.filter(is_entry=True)
-        for row in _grouped(subset, field):
+        # A referrer is kept with its group: the same label may be a Koe page or a host.
+        with_group = dimension == DailyBreakdown.Dimension.REFERRER
+        for row in _grouped(subset, field, *(["referrer_group"] if with_group else [])):
             rows.append(
                 DailyBreakdown(
                     blog_id=blog_id,
                     date=day,
                     dimension=dimension,
+                    group=row["referrer_group"] if with_group else "",
                     value=row[field],
                     views=row["views"],
                     visitors=row["visitors"],

@@ -7,6 +7,7 @@ import io
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -167,11 +168,15 @@ def _dashboard(request, scope: Scope, blog: Blog | None, live_url: str):
     keep = _period_query(period, sort)
     if request.GET.get("format") == "csv":
         table = request.GET.get("table", "")
-        if problem or table not in CSV_TABLES or (table == "blogs" and blog is not None):
+        refused = (table == "blogs" and blog is not None) or (
+            table == "countries" and not settings.KOE_GEOIP_PATH
+        )
+        if problem or table not in CSV_TABLES or refused:
             return HttpResponseBadRequest(problem or _("There is no such table."))
         return _csv(scope, period, blog, table, sort, now)
     series = queries.series(scope, period, now)
-    found = queries.breakdowns(scope, period)
+    today = scope.today(now)
+    found = queries.breakdowns(scope, period, limit=queries.TOP, today=today)
     points = [_point(b, period, series.zone) for b in series.buckets]
     summary = _summary(series, period)
     growth = queries.follower_growth(scope, period)
@@ -191,12 +196,13 @@ def _dashboard(request, scope: Scope, blog: Blog | None, live_url: str):
         "chart_wide": charts.line_chart(points, label=summary, size=charts.WIDE),
         "chart_narrow": charts.line_chart(points, label=summary, size=charts.NARROW),
         "points": points,
-        "posts": queries.posts(scope, period, sort),
+        "average": duration(series.average_seconds),
+        "posts": [_timed(row) for row in queries.posts(scope, period, sort, today=today)],
         "sort": sort,
         "sources": [_group(g) for g in queries.sources(found)],
         "lists": [
             (csv_name, title, [_row(dimension, r) for r in found.get(dimension, [])[: queries.TOP]])
-            for dimension, csv_name, title in LISTS
+            for dimension, csv_name, title in _lists()
             if found.get(dimension) and dimension != "search"
         ],
         "growth": growth,
@@ -275,7 +281,30 @@ def _summary(series: queries.Series, period: queries.Period) -> str:
     return text
 
 
-def label_for(dimension: str, value: str) -> str:
+def _lists():
+    """The top lists; countries only where the operator has given a GeoIP database."""
+    return [t for t in LISTS if t[0] != "country" or settings.KOE_GEOIP_PATH]
+
+
+def duration(seconds: int | None) -> str:
+    """Seconds as m:ss (h:mm:ss from an hour), or an empty string when nothing was timed."""
+    if seconds is None:
+        return ""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def flag(code: str) -> str:
+    """A country code's flag (two regional indicator letters), for the Countries list."""
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        return ""
+    return "".join(chr(0x1F1E6 + ord(ch) - ord("A")) for ch in code.upper())
+
+
+def label_for(dimension: str, value: str, group: str = "") -> str:
+    """A value shown in the reader's language; a referrer by its group (a host may be named
+    "feed"): rows rolled up before groups were kept have none, and are told by value."""
     if dimension == "device":
         return str(DEVICES.get(value, value))
     if dimension == "language":
@@ -284,12 +313,23 @@ def label_for(dimension: str, value: str) -> str:
     if dimension == "source":
         return str(GROUPS.get(value, value))
     if dimension == "referrer":
-        return str(KOE_PAGES.get(value) or SEARCH_ENGINES.get(value, value))
+        if group in ("", "koe") and value in KOE_PAGES:
+            return str(KOE_PAGES[value])
+        if group in ("", "search") and value in SEARCH_ENGINES:
+            return SEARCH_ENGINES[value]
+        return value
+    if dimension == "country":
+        return f"{flag(value)} {value}".strip()
     return value
 
 
+def _timed(row: queries.PostRow) -> queries.PostRow:
+    row.average = duration(row.average_seconds)  # type: ignore[attr-defined]
+    return row
+
+
 def _row(dimension: str, row: queries.Row | queries.SourceGroup) -> dict:
-    label = label_for(dimension, row.value)
+    label = label_for(dimension, row.value, getattr(row, "group", ""))
     title = _("%(label)s: %(views)s views") % {"label": label, "views": charts.number(row.views)}
     return {"label": label, "views": row.views, "visitors": row.visitors,
             "bar": charts.bar(row.share, title)}  # fmt: skip
@@ -333,22 +373,26 @@ def safe_cell(value):
 def _csv_rows(scope, period, blog, table: str, sort: str, now):
     if table == "series":
         series = queries.series(scope, period, now)
-        yield [_("Period"), _("Views"), _("Visitors"), _("Previous views"), _("Previous visitors")]
+        yield [_("Period"), _("Views"), _("Visitors"), _("Previous views"), _("Previous visitors"),
+               _("Average seconds on page")]  # fmt: skip
         for b in series.buckets:
             when = b.start.isoformat() if period.by != "month" else b.start.strftime("%Y-%m")
-            yield [when, b.views, b.visitors, b.prev_views, b.prev_visitors]
+            seconds = queries.average(b.seconds, b.timed)  # None by hour: not kept by hour
+            yield [when, b.views, b.visitors, b.prev_views, b.prev_visitors, seconds]
     elif table == "posts":
         yield [_("Post"), _("Address"), _("Views"), _("Visitors"), _("Likes"), _("Comments"),
-               _("Reblogs"), _("New followers")]  # fmt: skip
+               _("Reblogs"), _("New followers"), _("Average seconds on page"),
+               _("Timed views")]  # fmt: skip
         for row in queries.posts(scope, period, sort, limit=None):
             yield [row.post.title, row.post.get_absolute_url(), row.views, row.visitors,
-                   row.likes, row.comments, row.reblogs, row.followers]  # fmt: skip
+                   row.likes, row.comments, row.reblogs, row.followers, row.average_seconds,
+                   row.timed]  # fmt: skip
     elif table == "sources":
         yield [_("Source group"), _("Source"), _("Views"), _("Visitors")]
         for group in queries.sources(queries.breakdowns(scope, period)):
             yield [label_for("source", group.key), "", group.views, group.visitors]
             for row in group.children:
-                yield [label_for("source", group.key), label_for("referrer", row.value),
+                yield [label_for("source", group.key), label_for("referrer", row.value, row.group),
                        row.views, row.visitors]  # fmt: skip
     elif table == "followers":
         yield [_("Date"), _("New followers")]
@@ -360,7 +404,7 @@ def _csv_rows(scope, period, blog, table: str, sort: str, now):
             yield [row["blog__title"], row["blog__owner__username"], row["views"],
                    row["visitors"]]  # fmt: skip
     else:
-        dimension = next(d for d, name, _title in LISTS if name == table)
+        dimension = next(d for d, name, _title in _lists() if name == table)
         yield [_("Value"), _("Views"), _("Visitors")]
         for row in queries.breakdowns(scope, period).get(dimension, []):
             yield [label_for(dimension, row.value), row.views, row.visitors]
