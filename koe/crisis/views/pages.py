@@ -182,7 +182,10 @@ def declare(request):
         return refused(
             request, _("Only staff or designated official accounts can declare a crisis.")
         )
-    form = DeclareForm(request.POST if request.method == "POST" else None)
+    now = timezone.now().replace(second=0, microsecond=0)
+    form = DeclareForm(
+        request.POST if request.method == "POST" else None, initial={"started_at": now}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             crisis = services.do_declare(request.user, **form.cleaned_data)
