@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 from huey.contrib.djhuey import db_task
 
 from koe.accounts.services import blocked_user_ids
+from koe.blogs.models import Blog
 from koe.core.text import clean_line
 from koe.crisis.models import MAX_AREA, MAX_MESSAGE, MAX_NAME, MAX_NOTE, CheckIn, Crisis, LookingFor
 from koe.crisis.names import fold, person_key
@@ -113,17 +114,18 @@ def _mark_searches_found(checkin: CheckIn, *, tell: bool) -> int:
 @db_task(retries=3, retry_delay=5)
 def notify_followers_of_checkin(checkin_id: int) -> int:
     """Tell everyone who follows the person's blog. Safe to repeat: nobody is told twice."""
-    checkin = CheckIn.objects.select_related("user__blog", "crisis").filter(pk=checkin_id).first()
+    checkin = CheckIn.objects.select_related("user", "crisis").filter(pk=checkin_id).first()
     if checkin is None:
         return 0
     user = checkin.user
+    blog = Blog.objects.filter(owner_id=user.pk).first()  # followers follow the person's blog
+    if blog is None:
+        return 0
     told = Notification.objects.filter(
         kind=Kind.SAFETY, actor=user, created_at__gte=checkin.created_at
     ).values("recipient_id")
     follows = (
-        Follow.objects.filter(blog__owner_id=user.pk)
-        .exclude(follower_id__in=told)
-        .select_related("follower")
+        Follow.objects.filter(blog=blog).exclude(follower_id__in=told).select_related("follower")
     )
     sent = 0
     for follow in follows.iterator():
@@ -144,7 +146,7 @@ def notify_followers_of_checkin(checkin_id: int) -> int:
                 crisis=checkin.crisis.name,
             )
         with transaction.atomic():
-            sent += bool(notify(reader, Kind.SAFETY, actor=user, blog=user.blog, text=text))
+            sent += bool(notify(reader, Kind.SAFETY, actor=user, blog=blog, text=text))
     return sent
 
 
