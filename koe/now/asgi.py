@@ -4,7 +4,8 @@ Django's ASGI handler gives every request a thread of its own for sync code (sig
 sync middleware, the session lookup), and keeps it until the response ends: for a stream,
 as long as the reader stays. Thousands of readers would hold thousands of idle threads
 and database connections. Stream requests instead share one ThreadSensitiveContext; their
-sync parts are short, so taking turns on one thread costs little.
+sync parts are short, so taking turns on one thread costs little. It also hands the
+stream the server's `send`, so the hub can write events to the socket directly.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from asgiref.sync import SyncToAsync, ThreadSensitiveContext
 
 STREAM_PREFIX = "/now/stream/"
+#: Where a stream finds the server's own send, to write events without Django's loop.
+RAW_SEND = "koe.now.send"
 
 
 class StreamsShareOneThread:
@@ -25,7 +28,7 @@ class StreamsShareOneThread:
             # Django's handler finds a context already set and keeps to it.
             token = SyncToAsync.thread_sensitive_context.set(self.context)
             try:
-                await self.app(scope, receive, send)
+                await self.app({**scope, RAW_SEND: send}, receive, send)
             finally:
                 SyncToAsync.thread_sensitive_context.reset(token)
         else:

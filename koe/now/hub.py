@@ -43,31 +43,67 @@ HEARTBEAT = b": keep-alive\n\n"
 
 @dataclass(eq=False)
 class Reader:
-    """One connected client: what it reads, who it is, and what waits to be sent to it."""
+    """One connected client: what it reads, who it is, and how events reach it.
+
+    A reader starts by collecting events in `pending` while its stream sends the backlog;
+    then, when the server offers the raw ASGI `send`, the hub writes each event straight
+    to the client's socket: no task wakes per reader and event, which is what lets one
+    process carry thousands of readers. A reader whose socket buffer is full is too slow:
+    it is dropped, and its client resumes from the log by Last-Event-ID.
+    """
 
     stream: str
     timeline: str = "all"  # public, tag, user, home; "all" for other apps' streams
     target: str | int | None = None  # the tag, or the author's id
     user_id: int | None = None
-    pending: list[bytes] = field(default_factory=list)
+    pending: list[tuple[int, bytes]] = field(default_factory=list)
     overflow: bool = False
     signal: asyncio.Event = field(default_factory=asyncio.Event)
+    send: object = None  # the raw ASGI send, once events go straight to the socket
 
-    def push(self, data: bytes) -> None:
-        if len(self.pending) >= QUEUE_LIMIT:
-            self.overflow = True  # too slow: end its stream; it resumes by Last-Event-ID
+    def push(self, event_id: int, data: bytes) -> None:
+        if self.overflow:
+            return
+        if self.send is not None:
+            self._write(data)
+        elif len(self.pending) >= QUEUE_LIMIT:
+            self.drop()  # too slow: end its stream; it resumes by Last-Event-ID
         else:
-            self.pending.append(data)
+            self.pending.append((event_id, data))
+            self.signal.set()
+
+    def _write(self, data: bytes) -> None:
+        # uvicorn's send writes to the transport without awaiting unless the socket's
+        # buffer is full; driving it by hand spares a task switch per reader and event.
+        step = self.send({"type": "http.response.body", "body": data, "more_body": True})
+        try:
+            step.send(None)
+        except StopIteration:
+            return
+        except Exception:  # noqa: BLE001 - a broken connection: the reader leaves
+            log.debug("dropping a reader whose send failed", exc_info=True)
+        step.close()
+        self.drop()
+
+    def drop(self) -> None:
+        self.overflow = True
+        self.send = None
         self.signal.set()
 
     async def take(self) -> bytes | None:
-        """Wait for what to send; None when the reader fell too far behind."""
+        """Wait for what to send (without the raw send); None when the reader is dropped."""
         await self.signal.wait()
         self.signal.clear()
         if self.overflow:
             return None
-        data, self.pending = b"".join(self.pending), []
+        data, self.pending = b"".join(d for _, d in self.pending), []
         return data
+
+    def take_pending(self, after: int) -> bytes:
+        """What collected while the backlog was sent, without events the backlog had."""
+        items, self.pending = self.pending, []
+        self.signal.clear()
+        return b"".join(d for i, d in items if i > after or i == 0)
 
 
 @dataclass
@@ -136,14 +172,16 @@ def _load(after: int, user_ids: set[int], limit: int = 1000):
     return events, relations_for(events, user_ids)
 
 
-def backlog(reader: Reader, after: int) -> bytes:
-    """What a reconnecting reader missed since Last-Event-ID, by the same rules."""
+def backlog(reader: Reader, after: int) -> tuple[bytes, int]:
+    """What a reconnecting reader missed since Last-Event-ID, by the same rules, and the
+    last id it covers."""
     close_old_connections()
     events = list(
         Event.objects.filter(stream=reader.stream, pk__gt=after).order_by("pk")[:BACKLOG_LIMIT]
     )
     rel = relations_for(events, {reader.user_id} if reader.user_id else set())
-    return b"".join(encode(e) for e in events if accepts(reader, e, rel))
+    data = b"".join(encode(e) for e in events if accepts(reader, e, rel))
+    return data, (events[-1].pk if events else after)
 
 
 def latest_id() -> int:
@@ -219,15 +257,15 @@ class Hub:
         data = encode(event)
         for reader in list(self.readers.get(event.stream, ())):
             if accepts(reader, event, rel):
-                reader.push(data)
+                reader.push(event.pk, data)
                 self.delivered += 1
 
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             for readers in self.readers.values():
-                for reader in readers:
-                    reader.push(HEARTBEAT)
+                for reader in list(readers):
+                    reader.push(0, HEARTBEAT)
 
     async def _listen(self) -> None:
         """The process's one Redis subscription; each message only wakes the hub."""

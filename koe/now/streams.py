@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from koe.accounts.services import is_blocked
 from koe.blogs.services import is_tag_name
+from koe.now.asgi import RAW_SEND
 from koe.now.hub import NOW_STREAM, Reader, backlog, get_hub
 
 RETRY_MS = 3000
@@ -32,16 +33,27 @@ async def _events(request, reader: Reader, last: int):
     hub.add(reader)  # before reading the backlog, so nothing falls between the two
     try:
         yield f"retry: {RETRY_MS}\n\n".encode()
+        sent = 0
         if last >= 0:
-            missed = await sync_to_async(backlog, thread_sensitive=False)(reader, last)
+            missed, sent = await sync_to_async(backlog, thread_sensitive=False)(reader, last)
             if missed:
                 yield missed
+        while reader.pending:
+            yield reader.take_pending(after=sent)
+        raw_send = request.scope.get(RAW_SEND)
+        if raw_send is not None and not reader.overflow:
+            # From here the hub writes to the socket itself (hub.Reader says why); this
+            # response only waits until the reader is dropped or the client goes.
+            reader.send = raw_send
+            await reader.signal.wait()
+            return
         while True:
             data = await reader.take()
             if data is None:
                 return  # fell too far behind: the client reconnects and resumes
             yield data
     finally:
+        reader.send = None
         hub.remove(reader)
 
 
