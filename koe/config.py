@@ -46,6 +46,11 @@ class KoeConfig(BaseSettings):
     geoip_path: Path | None = None
     #: Largest image upload accepted, in bytes.
     max_upload_bytes: int = 20 * 1024 * 1024
+    #: Serve signed-out readers' public pages from a cache (on unless set to false).
+    page_cache: bool = True
+    #: How long nginx or a CDN in front may keep a public page (s-maxage); 0 keeps every
+    #: view on Koe, where analytics counts it.
+    page_cache_shared_seconds: int = 0
 
     @property
     def base_host(self) -> str:

@@ -51,11 +51,13 @@ MIDDLEWARE = [
     "koe.analytics.middleware.CountViewsMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Signed-out readers' pages from the cache; inside the counter, so cached views count.
+    "koe.core.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "koe.core.middleware.StrictFormEncodingMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "koe.core.pagecache.TokenlessCsrfMiddleware",  # Django's, plus Origin-checked cached forms
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "koe.core.middleware.PreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -117,7 +119,13 @@ if KOE.redis_url:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": KOE.redis_url,
             "KEY_PREFIX": "koe",
-        }
+        },
+        # Rendered pages for signed-out readers (koe/core/pagecache.py), shared by all workers.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": KOE.redis_url,
+            "KEY_PREFIX": "koe-pages",
+        },
     }
     HUEY = {
         "huey_class": "huey.RedisHuey",
@@ -133,7 +141,15 @@ if KOE.redis_url:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Rendered pages for signed-out readers: 2,000 pages of ~30-80 KB stay well in memory.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "koe-pages",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
+    }
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "koe",
@@ -180,6 +196,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 CSRF_FAILURE_VIEW = "koe.core.views.csrf_failure"
+# TokenlessCsrfMiddleware is Django's CsrfViewMiddleware (a subclass), which the check
+# looks for by name only.
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -246,7 +265,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_MAX_AGE = 3600
+WHITENOISE_MAX_AGE = 3600  # unhashed names; hashed ones are kept for good (immutable)
+
+# --- Page cache for signed-out readers (docs/PERFORMANCE.md "Read path").
+KOE_PAGE_CACHE = KOE.page_cache
+KOE_PAGE_CACHE_SECONDS = 300  # a blog's pages at most (related posts from other blogs)
+KOE_PAGE_CACHE_SITE_SECONDS = 30  # front, tag and ranking pages at most (cards' counts)
+KOE_PAGE_CACHE_SHARED_SECONDS = KOE.page_cache_shared_seconds  # s-maxage for nginx / a CDN
 
 # --- Analytics: hits are buffered and written in batches; raw hits kept this many days.
 KOE_ANALYTICS_BUFFERED = True

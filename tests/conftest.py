@@ -6,7 +6,7 @@ import io
 import time
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import TestCase
 from PIL import Image as PILImage
 
@@ -26,9 +26,11 @@ def _steady_rate_windows(monkeypatch):
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings, tmp_path):
     cache.clear()
+    caches["pages"].clear()
     settings.MEDIA_ROOT = tmp_path / "media"
     yield
     cache.clear()
+    caches["pages"].clear()
 
 
 def make_user(username: str, *, display_name: str | None = None, language: str = "en"):

@@ -1,16 +1,20 @@
 """Social's answers to what accounts and blogs announce. They run in the sender's transaction."""
 
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from koe.accounts.signals import user_blocked
+from koe.blogs.models import Post
 from koe.blogs.signals import (
     membership_decided,
     membership_requested,
     post_published,
     post_reblogged,
 )
+from koe.core import pagecache
 from koe.social import follows, tasks
+from koe.social.models import Comment, Follow, Like
 from koe.social.notifications import Kind, notify, notify_mentions
 
 
@@ -49,3 +53,29 @@ def tell_about_membership_answer(sender, membership, approved, **kwargs):
 @receiver(user_blocked)
 def end_follows(sender, blocker, blocked, **kwargs):
     follows.end_follows_between(blocker, blocked)
+
+
+# ### Cached pages: comments, likes and follower counts show on the blog's pages ###
+
+
+@receiver(post_save, sender=Comment)
+@receiver(post_delete, sender=Comment)
+@receiver(post_save, sender=Like)
+@receiver(post_delete, sender=Like)
+def forget_pages_of_reaction(sender, instance, **kwargs):
+    # The lists' cards show the counts too; they may lag by KOE_PAGE_CACHE_SITE_SECONDS.
+    # No row when the post itself is being deleted: its own deletion retires its pages.
+    blog_id = Post.objects.filter(pk=instance.post_id).values_list("blog_id", flat=True).first()
+    if blog_id is not None:
+        pagecache.touch_blog(blog_id)
+
+
+@receiver(post_save, sender=Follow)
+@receiver(post_delete, sender=Follow)
+def forget_pages_of_followed_blog(sender, instance, **kwargs):
+    pagecache.touch_blog(instance.blog_id)
+
+
+@receiver(post_reblogged)
+def forget_pages_of_reblogged(sender, reblog, original, **kwargs):
+    pagecache.touch_blog(original.blog_id)  # its "reblogged by" box

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 from koe.blogs.memberships import is_member, membership_of
 from koe.blogs.models import Blog, Post, Tag
 from koe.blogs.services import is_tag_name, normalise_tag
-from koe.core import hits
+from koe.core import hits, pagecache
 
 PAGE_SIZE = 20
 _SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
@@ -61,6 +61,7 @@ def blog_or_404(username: str) -> Blog:
 
 
 @require_safe
+@pagecache.site_page
 def front(request):
     page = _page(request, _with_tags(Post.objects.public().cards()))
     attach_originals(page.object_list, request.user)
@@ -87,7 +88,8 @@ def blog(request, username):
         "categories": blog.categories.all(),
     }
     kind = "list" if category or page.number > 1 else "top"
-    return hits.mark(render(request, "blogs/blog.html", context), blog=blog, kind=kind)
+    response = hits.mark(render(request, "blogs/blog.html", context), blog=blog, kind=kind)
+    return pagecache.mark_blog_page(response, blog.pk)
 
 
 @require_safe
@@ -131,6 +133,7 @@ def post(request, username, post_id, slug=None):
     response = render(request, "blogs/post.html", context)
     if post.is_public:  # views of public pages only; members read in private
         hits.mark(response, blog=blog, post=post, kind="post")
+        pagecache.mark_blog_page(response, blog.pk)
     return response
 
 
@@ -159,6 +162,7 @@ def _json_ld(post: Post, blog: Blog) -> str:
 
 
 @require_safe
+@pagecache.site_page
 def tag(request, name):
     normal = normalise_tag(name)
     # NFKC can turn an address into one no hashtag has (＜／＞ become </>): not found.

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 log = logging.getLogger("koe")
 
@@ -29,10 +30,18 @@ class Command(BaseCommand):
             help="Leave background tasks to separate `koe worker` processes.",
         )
         parser.add_argument("--skip-migrate", action="store_true")
+        parser.add_argument(
+            "--server",
+            choices=["uvicorn", "granian"],
+            default=os.environ.get("KOE_SERVER", "uvicorn"),
+            help="The ASGI server (docs/PERFORMANCE.md, Read path, says why uvicorn).",
+        )
 
-    def handle(self, *args, host, port, workers, no_consumer, skip_migrate, **options):
-        import uvicorn
-
+    def handle(self, *args, host, port, workers, no_consumer, skip_migrate, server, **options):
+        if workers > 1 and settings.CACHES["pages"]["BACKEND"].endswith("LocMemCache"):
+            # Each process would keep its own page cache, and a change made through one
+            # would not retire the pages the others keep.
+            raise CommandError("--workers above 1 needs KOE_REDIS_URL (a cache all share).")
         if not skip_migrate:
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -41,19 +50,46 @@ class Command(BaseCommand):
             consumer = self._start_consumer()
         self.stdout.write(f"Koe is serving on http://{host}:{port}/ (Ctrl+C to stop)")
         try:
-            uvicorn.run(
-                "koe.asgi:application",
-                host=host,
-                port=port,
-                workers=workers if workers > 1 else None,
-                proxy_headers=True,
-                forwarded_allow_ips=settings.KOE.trusted_proxies,
-                log_level="warning",
-                lifespan="off",
-            )
+            if server == "granian":
+                self._granian(host, port, workers)
+            else:
+                self._uvicorn(host, port, workers)
         finally:
             if consumer is not None:
                 consumer.stop(graceful=True)
+
+    def _uvicorn(self, host, port, workers):
+        import uvicorn
+
+        uvicorn.run(
+            "koe.asgi:application",
+            host=host,
+            port=port,
+            workers=workers if workers > 1 else None,  # one: in this process, with the consumer
+            loop="uvloop",
+            http="httptools",
+            proxy_headers=True,
+            forwarded_allow_ips=settings.KOE.trusted_proxies,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+
+    def _granian(self, host, port, workers):
+        # Measured against uvicorn for docs/PERFORMANCE.md; its workers are always child
+        # processes, so the task consumer here does not share their local-memory cache.
+        from granian import Granian
+        from granian.constants import Interfaces
+
+        Granian(
+            "koe.asgi:application",
+            address=host,
+            port=port,
+            interface=Interfaces.ASGI,
+            workers=workers,
+            websockets=False,
+            log_access=False,
+        ).serve()
 
     def _start_consumer(self):
         from huey.contrib.djhuey import HUEY
