@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from koe.blogs.models import Blog
 from koe.blogs.services import MAX_TAG_LENGTH, is_tag_name, normalise_tag
+from koe.core import pagecache
 from koe.core.text import clean_line, clean_text
 from koe.crisis.models import MAX_ALERT, MAX_AREA, MAX_AREAS, MAX_NAME, Alert, Crisis, Designation
 
@@ -151,7 +152,9 @@ def check_crisis(
 
 
 def _forget_banner() -> None:
+    """The banner is on every page: its cache, and the cached pages of signed-out readers."""
     transaction.on_commit(lambda: cache.delete(BANNER_KEY))
+    pagecache.touch_site()
 
 
 @transaction.atomic
