@@ -210,6 +210,14 @@ def test_the_computation_is_cached(stream):
     assert compute.call_count == 1
 
 
+def test_the_periodic_task_works_trends_out_ahead(stream):
+    with at(NOW):  # the story was told up to NOW, however long ago the tests began
+        assert trends.refresh_trends.call_local() == 3
+    with mock.patch.object(trends, "compute") as compute:
+        assert len(trends.snapshot().posts) == 3
+    compute.assert_not_called()
+
+
 def test_trends_pages(stream, client, cooking):
     with mock.patch.object(trends, "compute", return_value=trends.compute(NOW)):
         page = client.get("/trends/")

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from django.core.cache import cache
 from django.db.models import Count, F
 from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task
 
 from koe.accounts.services import blocked_user_ids
 from koe.analytics import recent
@@ -317,8 +319,18 @@ def compute(now: datetime | None = None) -> Snapshot:
     return Snapshot(computed_at=now, posts=rising, tags=_tag_trends(now, by_post, meta))
 
 
+@db_periodic_task(crontab(minute=f"*/{CACHE_SECONDS // 60}"))
+@HUEY.lock_task("koe-trends")
+def refresh_trends() -> int:
+    """Work trends out ahead, so a reader's page normally finds them ready."""
+    found = compute()
+    cache.set(CACHE_KEY, found, CACHE_SECONDS * 2)
+    return len(found.posts)
+
+
 def snapshot() -> Snapshot:
-    """The latest computation, at most CACHE_SECONDS old: pages never compute it each time."""
+    """The latest computation: refreshed every CACHE_SECONDS by the task above, or here
+    when the task has not run (no consumer yet, or a cache that was cleared)."""
     found = cache.get(CACHE_KEY)
     if found is None:
         found = compute()
