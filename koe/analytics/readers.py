@@ -1,12 +1,13 @@
 """Unique readers per blog and per post over a range of dates: analytics' small public read API.
 
 A reader is counted once per blog (or post) per day, by the rollup, bots and the blogger's
-own views already left out; over several days the daily counts are summed.
+own views already left out; over several days the daily counts are summed. Lists, not
+server-side cursors: on PostgreSQL a cursor is planned for its first rows and walks the
+whole (blog, date) index instead of one scan and a hash aggregate (10x slower at 100,000 blogs).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 from django.db.models import Sum
@@ -14,7 +15,7 @@ from django.db.models import Sum
 from koe.analytics.models import DailyPostStats, DailyStats
 
 
-def blog_readers(first: date, last: date) -> Iterator[tuple[int, int]]:
+def blog_readers(first: date, last: date) -> list[tuple[int, int]]:
     """(blog id, readers) of every blog read between first and last, both included.
 
     Dates are each blog's own calendar days (in its owner's time zone)."""
@@ -25,10 +26,10 @@ def blog_readers(first: date, last: date) -> Iterator[tuple[int, int]]:
         .values_list("blog_id", "readers")
         .order_by()
     )
-    return rows.iterator(chunk_size=10_000)
+    return list(rows)
 
 
-def post_readers(first: date, last: date) -> Iterator[tuple[int, int, int]]:
+def post_readers(first: date, last: date) -> list[tuple[int, int, int]]:
     """(post id, blog id, readers) of every post read between first and last, both included."""
     rows = (
         DailyPostStats.objects.filter(date__gte=first, date__lte=last, visitors__gt=0)
@@ -37,4 +38,4 @@ def post_readers(first: date, last: date) -> Iterator[tuple[int, int, int]]:
         .values_list("post_id", "blog_id", "readers")
         .order_by()
     )
-    return rows.iterator(chunk_size=10_000)
+    return list(rows)

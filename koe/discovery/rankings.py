@@ -69,7 +69,7 @@ def eligible_blogs() -> dict[int, tuple[str, str]]:
         .exclude(pk__in=RankingExclusion.objects.active().values("blog_id"))
         .values_list("pk", "genre__slug", "official_category")
     )
-    return {pk: (genre or "", official or "") for pk, genre, official in rows.iterator(2000)}
+    return {pk: (genre or "", official or "") for pk, genre, official in rows}
 
 
 def blog_boards(genre: str, official: str) -> tuple[str, ...]:
