@@ -351,3 +351,17 @@ def test_a_common_word_gives_its_newest_matches_window_by_window(alice, monkeypa
     found = [hit.post_id for hit in index.search(["だけ"])]
     assert len(found) == 4 and set(found) <= set(rare)
     assert sorted(found) == sorted(rare)[-4:]
+
+
+@pytest.mark.parametrize("few_documents", [0, 20_000])
+def test_one_blog_is_searched_alike_from_its_documents_or_from_the_index(
+    client, alice, monkeypatch, few_documents
+):
+    monkeypatch.setattr(index, "FEW_DOCUMENTS", few_documents)
+    carol = make_user("carol")
+    publish(alice, title="Alice cats", body="猫と暮らす")
+    publish(alice, title="Alice dogs", body="犬と暮らす")
+    publish(carol, title="Carol cats", body="猫と暮らす")
+    page = search(client, "猫", blog="alice")
+    assert "Alice cats" in page and "Carol cats" not in page and "Alice dogs" not in page
+    assert "Nothing found" in search(client, "猫", blog="nobody")

@@ -22,6 +22,10 @@ CANDIDATES = 200
 #: (the newest CANDIDATES are then all in it). A word in 1 % of a million posts costs a few
 #: hundred rows read instead of ten thousand.
 WINDOWS = (2_000, 16_000, 128_000)
+#: Searching within at most this many blogs holding at most this many documents starts
+#: from their documents (see _few_blogs).
+FEW_BLOGS = 50
+FEW_DOCUMENTS = 20_000
 #: A post this many days old counts half as much as one from today, for equal relevance.
 HALF_LIFE_DAYS = 60
 
@@ -81,13 +85,22 @@ class Hit:
         return self.relevance * math.pow(0.5, age_days / HALF_LIFE_DAYS)
 
 
-def _match_sql(terms: list[str], prefix_last: bool) -> tuple[str, str, str]:
-    """The FROM/WHERE clause of the newest matches, the relevance expression over them and
-    the query argument. Terms hold only letters and digits (see tokens), and are quoted
-    anyway, so nothing a searcher types is ever full-text syntax."""
+def _match_sql(terms: list[str], prefix_last: bool, by_blog: bool) -> tuple[str, str, str]:
+    """The query of the matches, the column that orders them newest first, and the match
+    argument. Terms hold only letters and digits (see tokens), and are quoted anyway, so
+    nothing a searcher types is ever full-text syntax."""
     last = len(terms) - 1
     if connection.vendor == "sqlite":
         parts = [f'"{t}"' + ("*" if prefix_last and i == last else "") for i, t in enumerate(terms)]
+        if by_blog:
+            return (
+                # The blog's documents, newest first, each looked up in the index.
+                "SELECT d.post_id, -bm25(discovery_fts) AS relevance, d.published_at "
+                "FROM discovery_searchdocument d CROSS JOIN discovery_fts "
+                "ON discovery_fts.rowid = d.id WHERE discovery_fts MATCH %s",
+                "d.id",
+                " AND ".join(parts),
+            )
         return (
             # FTS5 walks the matches by rowid, newest first, and stops at the LIMIT; bm25 is
             # computed for those rows only. It is lower for better matches: negate it.
@@ -116,11 +129,14 @@ def search(
     prefix_last: bool = False,
 ) -> list[Hit]:
     """The best of the newest CANDIDATES matching public posts, most relevant and freshest
-    first. `blogs`, when given, is a queryset of Blog ids to search within; `since` and
-    `until` bound the publication time (until is exclusive)."""
+    first. `blogs`, when given, is a Blog queryset to search within; `since` and `until`
+    bound the publication time (until is exclusive)."""
     if not terms:
         return []
-    sql, newest, argument = _match_sql(terms, prefix_last)
+    few = _few_blogs(blogs) if blogs is not None else None
+    if few == []:  # no such blog, or not one the reader may search
+        return []
+    sql, newest, argument = _match_sql(terms, prefix_last, by_blog=few is not None)
     params: list = [argument]
     if since is not None:
         sql += " AND d.published_at >= %s"
@@ -128,13 +144,19 @@ def search(
     if until is not None:
         sql += " AND d.published_at < %s"
         params.append(connection.ops.adapt_datetimefield_value(until))
-    if blogs is not None:
-        blogs_sql, blogs_params = blogs.query.sql_with_params()
+    if few is not None:
+        sql += f" AND d.blog_id IN ({', '.join(['%s'] * len(few))})"
+        params.extend(few)
+    elif blogs is not None:
+        blogs_sql, blogs_params = blogs.values("pk").query.sql_with_params()
         sql += f" AND d.blog_id IN ({blogs_sql})"
         params.extend(blogs_params)
     tail = f" ORDER BY {newest} DESC LIMIT {CANDIDATES}"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if few is not None:
+            cursor.execute(_ranked(sql + tail), [argument, *params] if _pg() else params)
+            rows = cursor.fetchall()
+        elif _pg():
             rows = _newest_in_windows(cursor, sql, tail, params)
         else:
             cursor.execute(sql + tail, params)
@@ -145,17 +167,37 @@ def search(
     return hits
 
 
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _few_blogs(blogs) -> list[int] | None:
+    """The ids of the blogs searched within, when they are few and hold few documents:
+    then their documents are read newest first and each is looked up in the index, rather
+    than every match of a common word checked for its blog."""
+    ids = list(blogs.values_list("pk", flat=True)[: FEW_BLOGS + 1])
+    if len(ids) > FEW_BLOGS:
+        return None
+    held = SearchDocument.objects.filter(blog_id__in=ids)[: FEW_DOCUMENTS + 1].count()
+    return ids if held <= FEW_DOCUMENTS else None
+
+
+def _ranked(inner: str) -> str:
+    """PostgreSQL: rank the rows kept, not every match (it would rank before the LIMIT)."""
+    if not _pg():
+        return inner
+    return (
+        "SELECT m.post_id, ts_rank(m.tsv, to_tsquery('simple', %s)), "  # noqa: S608
+        f"m.published_at FROM ({inner}) m"
+    )
+
+
 def _newest_in_windows(cursor, sql: str, tail: str, params: list) -> list:
     cursor.execute("SELECT max(id) FROM discovery_searchdocument")
     top = cursor.fetchone()[0] or 0
     for window in [w for w in WINDOWS if w < top] + [None]:
         inner = sql + (" AND d.id > %s" if window else "") + tail
-        # Rank the rows kept, not every match: PostgreSQL would rank before the LIMIT.
-        ranked = (
-            "SELECT m.post_id, ts_rank(m.tsv, to_tsquery('simple', %s)), "  # noqa: S608
-            f"m.published_at FROM ({inner}) m"
-        )
-        cursor.execute(ranked, [params[0], *params, *([top - window] if window else [])])
+        cursor.execute(_ranked(inner), [params[0], *params, *([top - window] if window else [])])
         rows = cursor.fetchall()
         if len(rows) >= CANDIDATES:
             break

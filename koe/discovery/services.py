@@ -113,7 +113,7 @@ def do_search(
     since, until = filters.published_between()
     hits = index.search(
         terms,
-        blogs=blogs.values("pk") if narrowed else None,
+        blogs=blogs if narrowed else None,
         since=since,
         until=until,
         prefix_last=as_you_type and not is_cjk(query[-1]),
