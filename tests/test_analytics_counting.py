@@ -179,3 +179,20 @@ def test_a_malformed_beacon_is_a_400_and_writes_nothing(post, body):
 def test_a_beacon_flood_is_slowed(post):
     answers = [_beacon('{"p": "/@alice/", "s": 1}').status_code for _ in range(125)]
     assert answers.count(429) == 5
+
+
+@pytest.mark.django_db(transaction=True)  # the foreign keys are checked when the flush commits
+def test_a_post_deleted_before_the_flush_loses_only_its_own_views(post, alice):
+    other = publish(alice, title="Deleted soon")
+    buffer = capture.HitBuffer()
+    now = timezone.now()
+    for target in (post, other, post):
+        buffer._items.append(capture.RawHit(
+            blog_id=alice.blog.pk, post_id=target.pk, kind="post", ts=now,
+            local_date=capture.local_date(now, "Asia/Tokyo"), visitor_key=b"k", user_agent=WINDOWS,
+            referrer="", own_host="testserver", blog_username="alice",
+            path=target.get_absolute_url(), accept_language="ja",
+        ))  # fmt: skip
+    other.delete()  # between the views and the flush
+    assert buffer.flush() == 2
+    assert list(Hit.objects.values_list("post_id", flat=True)) == [post.pk, post.pk]

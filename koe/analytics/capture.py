@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from koe.analytics import classify
 from koe.analytics.models import DailySalt, Hit
+from koe.blogs.models import Blog, Post
 
 log = logging.getLogger(__name__)
 FLUSH_EVERY = 1.0  # seconds
@@ -196,13 +197,21 @@ def insert_rows(rows: list[tuple]) -> None:
         # SQLite keeps a DateTimeField as naive UTC text (Django's adapt_datetimefield_value
         # makes str(make_naive(ts, UTC))): the same, without its per-row checks and lookups.
         sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['?'] * len(COLUMNS))})"  # noqa: S608 - the model's names
-        raw_cursor.executemany(sql, [(b, p, _naive_utc(ts), *rest) for b, p, ts, *rest in rows])
+        raw_cursor.executemany(sql, [(*row[:2], _naive_utc(row[2]), *row[3:]) for row in rows])
 
 
 def _naive_utc(moment: datetime) -> str:
-    if moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
-    return str(moment.replace(tzinfo=None))
+    if moment.tzinfo is UTC:  # as timezone.now() gives: "...+00:00" less the offset
+        return moment.isoformat(" ")[:-6]
+    return str(moment.astimezone(UTC).replace(tzinfo=None))
+
+
+def _still_there(rows: list[tuple]) -> list[tuple]:
+    blogs = set(Blog.objects.filter(pk__in={r[0] for r in rows}).values_list("pk", flat=True))
+    posts = set(
+        Post.objects.filter(pk__in={r[1] for r in rows if r[1]}).values_list("pk", flat=True)
+    )
+    return [r for r in rows if r[0] in blogs and (r[1] is None or r[1] in posts)]
 
 
 class HitBuffer:
@@ -230,8 +239,15 @@ class HitBuffer:
             return 0
         salts = {day: salt_for(day) for day in {raw.local_date for raw in items}}
         rows = [hit_row(raw, salts) for raw in items]
-        with transaction.atomic():
-            insert_rows(rows)
+        try:
+            with transaction.atomic():
+                insert_rows(rows)
+        except IntegrityError:
+            # A post or blog deleted between its view and this flush fails the whole batch:
+            # write the others again without the views of what is gone.
+            rows = _still_there(rows)
+            with transaction.atomic():
+                insert_rows(rows)
         return len(rows)
 
     def _start(self) -> None:
