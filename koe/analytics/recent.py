@@ -6,7 +6,6 @@ blogger's own views are not recorded at all. Analytics imports nothing above it.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -38,12 +37,13 @@ def post_readers_by_hour(now: datetime, hours: int = 3) -> dict[int, list[int]]:
         .annotate(ago=hours_ago("ts", now, hours))
         .values("post_id", "ago")
         .annotate(readers=Count("visitor", distinct=True))
+        .values_list("post_id", "ago", "readers")
         .order_by()
     )
-    found: dict[int, list[int]] = defaultdict(lambda: [0] * hours)
-    for row in rows:
-        found[row["post_id"]][row["ago"]] = row["readers"]
-    return dict(found)
+    found: dict[int, list[int]] = {}
+    for post_id, ago, readers in rows.iterator(chunk_size=10_000):
+        found.setdefault(post_id, [0] * hours)[ago] = readers
+    return found
 
 
 def post_readers_per_day(post_ids: Iterable[int], first: date, last: date) -> dict[int, int]:

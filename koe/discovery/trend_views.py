@@ -86,7 +86,10 @@ def suggestions(request):
 
 
 def front_trends(request, **kwargs) -> str:
-    snap = trends.snapshot()
+    # The front page never waits for a computation: the periodic task makes one ahead.
+    snap = trends.snapshot(compute_missing=False)
+    if snap is None:
+        return ""
     user = getattr(request, "user", None)
     context = {
         "tags": trends.trending_tags(None, limit=8, snap=snap),

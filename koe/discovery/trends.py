@@ -203,11 +203,13 @@ def _tags_of(ids: list[int]) -> dict[int, list[int]]:
     return found
 
 
-def _recent_by_tag(now, by_post: _Tally, meta: dict[int, tuple]):
-    """(tally keyed by (tag, genre), blogs per (tag, genre)) from the active public posts'
-    activity and the new public posts carrying each tag."""
+def _recent_by_tag(now, by_post: _Tally, meta: dict[int, tuple], usual: dict[int, float]):
+    """(tally keyed by (tag, genre), the usual level of the active posts per (tag, genre),
+    blogs per (tag, genre)) from the active public posts' activity and the new public
+    posts carrying each tag."""
     since = now - timedelta(hours=WINDOW_HOURS)
     tally = _Tally()
+    posts_usual: dict[tuple, float] = defaultdict(float)
     blogs: dict[tuple, set] = defaultdict(set)
     for post_id, tags in _tags_of(list(meta)).items():
         genre, owner, _at = meta[post_id]
@@ -215,6 +217,7 @@ def _recent_by_tag(now, by_post: _Tally, meta: dict[int, tuple]):
             key = (tag_id, genre)
             tally.recent[key] += by_post.recent[post_id]
             tally.volume[key] += by_post.volume[post_id]
+            posts_usual[key] += usual.get(post_id, 0.0)
             blogs[key].add(owner)
     # A new post with the tag counts once per blog and hour.
     new_posts = (
@@ -229,37 +232,42 @@ def _recent_by_tag(now, by_post: _Tally, meta: dict[int, tuple]):
     for tag_id, genre, owner, ago in new_posts:
         tally.add((tag_id, genre), ago, WEIGHTS["post"])
         blogs[(tag_id, genre)].add(owner)
-    return tally, blogs
+    return tally, posts_usual, blogs
 
 
-def _usual_by_tag(tag_ids: list[int], since: datetime) -> dict[tuple, float]:
+def _usual_new_posts(tag_ids: list[int], since: datetime) -> dict[tuple, float]:
+    """The usual pace of new public posts carrying each tag, per genre, over USUAL_DAYS,
+    as FRESHNESS would weigh it over the window. Driven from the week's posts (an index
+    range), never from a tag's every post: a tag on a million posts costs no more."""
     start = since - timedelta(days=USUAL_DAYS)
-    totals: dict[tuple, float] = defaultdict(float)
-    queries = [
-        (_likes(start, since).filter(post__tags__in=tag_ids, **_public("post__")),
-         "post__tags", "post__blog__genre_id", "like"),
-        (_comments(start, since).filter(post__tags__in=tag_ids, **_public("post__")),
-         "post__tags", "post__blog__genre_id", "comment"),
-        (_reblogs(start, since).filter(reblog_of__tags__in=tag_ids, **_public("reblog_of__")),
-         "reblog_of__tags", "reblog_of__blog__genre_id", "reblog"),
-        (Post.objects.filter(tags__in=tag_ids, published_at__gte=start, published_at__lt=since,
-                             reblog_of__isnull=True, **_public()),
-         "tags", "blog__genre_id", "post"),
-    ]  # fmt: skip
-    for rows, tag, genre, kind in queries:
-        for row in rows.values(tag, genre).annotate(n=Count("id")).order_by():
-            totals[(row[tag], row[genre])] += WEIGHTS[kind] * row["n"]
-    last_day = since.date() - timedelta(days=1)
-    first_day = since.date() - timedelta(days=USUAL_DAYS)
-    for key, readers in recent.tag_readers_per_day(tag_ids, first_day, last_day).items():
-        totals[key] += WEIGHTS["reader"] * readers
+    week = Post.objects.filter(
+        published_at__gte=start, published_at__lt=since, reblog_of__isnull=True, **_public()
+    ).values("pk")
+    rows = (
+        Post.tags.through.objects.filter(post_id__in=week)
+        # "+ 0": look each post's tags up by post, not each tag's posts (SQLite would
+        # otherwise probe every (post, tag) pair).
+        .annotate(tag_key=F("tag_id") + 0)
+        .filter(tag_key__in=tag_ids)
+        .values("tag_id", "post__blog__genre_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     hours = USUAL_DAYS * 24.0
-    return {key: total / hours * sum(FRESHNESS) for key, total in totals.items()}
+    return {
+        (row["tag_id"], row["post__blog__genre_id"]): WEIGHTS["post"]
+        * row["n"]
+        / hours
+        * sum(FRESHNESS)
+        for row in rows
+    }
 
 
-def _tag_trends(now, by_post: _Tally, meta) -> dict[int | None, list[Trend]]:
+def _tag_trends(now, by_post: _Tally, meta, post_usual) -> dict[int | None, list[Trend]]:
+    """A hashtag's usual level: the usual levels of its posts active now, and its usual
+    pace of new posts."""
     since = now - timedelta(hours=WINDOW_HOURS)
-    tally, blogs = _recent_by_tag(now, by_post, meta)
+    tally, posts_usual, blogs = _recent_by_tag(now, by_post, meta, post_usual)
     overall_volume: dict[int, float] = defaultdict(float)
     overall_blogs: dict[int, set] = defaultdict(set)
     for (tag_id, _genre), volume in tally.volume.items():
@@ -272,7 +280,12 @@ def _tag_trends(now, by_post: _Tally, meta) -> dict[int | None, list[Trend]]:
     ]
     if not candidates:
         return {}
-    usual = _usual_by_tag(candidates, since)
+    usual: dict[tuple, float] = defaultdict(float)
+    for key, value in _usual_new_posts(candidates, since).items():
+        usual[key] += value
+    for key, value in posts_usual.items():
+        if key[0] in candidates:
+            usual[key] += value
     names = dict(Tag.objects.filter(pk__in=candidates).values_list("pk", "name"))
     by_genre: dict[int | None, list[Trend]] = defaultdict(list)
     overall: dict[int, Trend] = {}
@@ -307,16 +320,17 @@ def compute(now: datetime | None = None) -> Snapshot:
     by_post = _recent_by_post(now)
     active = sorted(by_post.volume, key=lambda pk: -by_post.volume[pk])[:ACTIVE_POSTS]
     meta = _public_meta(active, now)
-    candidates = {pk: m for pk, m in meta.items() if by_post.volume[pk] >= MIN_VOLUME}
-    usual = _usual_by_post(candidates, since)
+    # Every active post's usual level: its own trend, and its hashtags' usual level.
+    usual = _usual_by_post(meta, since)
     posts = [
         Trend(pk, by_post.recent[pk], usual[pk], by_post.volume[pk], genre_id=genre, owner_id=owner)
-        for pk, (genre, owner, _at) in candidates.items()
+        for pk, (genre, owner, _at) in meta.items()
+        if by_post.volume[pk] >= MIN_VOLUME
     ]
     rising = sorted(
         (t for t in posts if t.rising), key=lambda t: (-t.score, -t.volume, t.key)
     )  # fmt: skip
-    return Snapshot(computed_at=now, posts=rising, tags=_tag_trends(now, by_post, meta))
+    return Snapshot(computed_at=now, posts=rising, tags=_tag_trends(now, by_post, meta, usual))
 
 
 @db_periodic_task(crontab(minute=f"*/{CACHE_SECONDS // 60}"))
@@ -328,11 +342,12 @@ def refresh_trends() -> int:
     return len(found.posts)
 
 
-def snapshot() -> Snapshot:
+def snapshot(*, compute_missing: bool = True) -> Snapshot | None:
     """The latest computation: refreshed every CACHE_SECONDS by the task above, or here
-    when the task has not run (no consumer yet, or a cache that was cleared)."""
+    when the task has not run (no consumer yet, or a cache that was cleared) unless the
+    caller would rather show nothing than wait."""
     found = cache.get(CACHE_KEY)
-    if found is None:
+    if found is None and compute_missing:
         found = compute()
         cache.set(CACHE_KEY, found, CACHE_SECONDS)
     return found
