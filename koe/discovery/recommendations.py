@@ -17,6 +17,8 @@ from koe.social.models import Follow, Mute
 #: How many of the latest followers of the reader's blogs are asked what else they follow;
 #: a blog with a million followers costs what one with a thousand does.
 PEERS = 1000
+#: Co-followed blogs weighed before the reader's own follows, mutes and blocks are taken out.
+CANDIDATES = 200
 SUGGESTION_SECONDS = 600
 RELATED_SECONDS = 900
 RELATED = 5
@@ -53,13 +55,22 @@ def co_followed(user, *, limit: int = 6) -> list[int]:
         .order_by("-created_at")
         .values("follower_id")[:PEERS]
     )
+    # Counted by follower first (an index range per peer), the readable ones kept after:
+    # asking the database for both at once makes it walk every follow of every blog.
     rows = (
-        Follow.objects.filter(follower_id__in=peers, blog__in=_readable_blogs(user))
+        Follow.objects.filter(follower_id__in=peers)
+        .exclude(blog_id__in=followed)
         .values("blog_id")
         .annotate(shared=Count("follower_id", distinct=True))
-        .order_by("-shared", "-blog__follower_count", "blog_id")[:limit]
+        .order_by("-shared", "blog_id")
+        .values_list("blog_id", "shared")[: CANDIDATES + limit]
     )
-    return [row["blog_id"] for row in rows]
+    shared = dict(rows)
+    readable = _readable_blogs(user).filter(pk__in=list(shared))
+    followers = dict(readable.values_list("pk", "follower_count"))
+    # Equal numbers of shared readers: the more followed blog first.
+    kept = sorted(followers, key=lambda pk: (-shared[pk], -followers[pk], pk))
+    return kept[:limit]
 
 
 def popular(user, genres=(), *, limit: int = 6, exclude=()) -> list[int]:
