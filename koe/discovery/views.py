@@ -3,6 +3,7 @@
 from django import forms
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from koe.blogs.models import Genre
@@ -24,7 +25,11 @@ class SearchForm(forms.Form):
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
     )
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+    until = forms.DateField(
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput({"type": "date"}),
+    )
     page = forms.IntegerField(required=False, min_value=1)
     prefix = forms.BooleanField(required=False)
 
