@@ -1,9 +1,9 @@
 """Caching the dashboard's sums: a closed day's counts change only when the rollup rewrites it.
 
-Two levels, both keyed by what the rollup last did to the days they cover (version()), so a
-key is never stale: the sums of a period's past days (kept until a past day is rewritten,
-which is rare), and a period's finished figures (good until the next rollup of today, a
-minute at most). A request reads the keys, and today's rows only when the rollup has moved.
+Two levels, both keyed by what the rollup last did to the days they cover, so a key is never
+stale: the sums of each calendar month's past days (a closed month is read from the rows
+once, unless a day of it is rewritten, which is rare; any period is made of such pieces),
+and a period's finished figures (good until the next rollup of today, a minute at most).
 """
 
 from __future__ import annotations
@@ -50,17 +50,66 @@ def cached(name: str, scope, first: date, last: date, compute: Callable[[], T], 
 def summed(
     name: str, scope, start: date, end: date, today: date, fetch: Fetch
 ) -> dict[Hashable, list[int]]:
-    """fetch()'s rows over start..end added up by key: the days before today from the cache,
-    today's (and any later day's) straight from the database."""
-    totals: dict[Hashable, list[int]] = {}
+    """fetch()'s rows over start..end added up by key: the days before today month by month
+    from the cache, today's (and any later day's) straight from the database."""
+    pieces: list[dict] = []
     past_end = min(end, today - timedelta(1))
     if start <= past_end:
-        # The cache hands out a fresh copy (it pickles), so today's rows can be added to it.
-        totals = cached(f"{name}-past", scope, start, past_end,
-                        lambda: _add({}, fetch(start, past_end)))  # fmt: skip
+        who = "site" if scope.blog_id is None else scope.blog_id
+        versions = _month_versions(scope, start, past_end)
+        keys = {
+            f"analytics:{name}-m:{who}:{first}:{last}:{versions.get(first.replace(day=1), 0)}": (
+                first,
+                last,
+            )
+            for first, last in _months(start, past_end)
+        }
+        found = cache.get_many(list(keys))
+        missing = {key: _add({}, fetch(*keys[key])) for key in keys if key not in found}
+        if missing:
+            cache.set_many(missing, TIMEOUT)
+        pieces = [*found.values(), *missing.values()]
     if today <= end:
-        _add(totals, fetch(max(start, today), end))
+        pieces.append(_add({}, fetch(max(start, today), end)))
+    if not pieces:
+        return {}
+    # The cache hands out fresh copies (it pickles): the largest piece takes in the others.
+    pieces.sort(key=len, reverse=True)
+    totals = pieces[0]
+    for piece in pieces[1:]:
+        _add(totals, piece.items())
     return totals
+
+
+def _months(start: date, end: date):
+    """start..end cut at the ends of calendar months: (first, last) of each piece."""
+    first = start
+    while first <= end:
+        next_month = (first.replace(day=28) + timedelta(4)).replace(day=1)
+        last = min(end, next_month - timedelta(1))
+        yield first, last
+        first = last + timedelta(1)
+
+
+def _month_versions(scope, first: date, last: date) -> dict[date, str]:
+    """version() of the days first..last of each month (keyed by its first day), in one query."""
+    rows = (
+        scope.filter(DailyStats.objects.filter(date__gte=first, date__lte=last))
+        .values("date")
+        .annotate(n=Count("id"), at=Max("computed_at"), top=Max("id"), v=Sum("views"),
+                  b=Sum("bot_views"))
+        .order_by()
+        .values_list("date", "n", "at", "top", "v", "b")
+    )  # fmt: skip
+    months: dict[date, list] = {}
+    for day, n, at, top, v, b in rows:
+        m = months.setdefault(day.replace(day=1), [0, 0.0, 0, 0, 0])
+        m[0] += n
+        m[1] = max(m[1], at.timestamp() if at else 0.0)
+        m[2] = max(m[2], top)
+        m[3] += v
+        m[4] += b
+    return {month: ".".join(str(x) for x in m) for month, m in months.items()}
 
 
 def _add(totals: dict, rows) -> dict:
