@@ -298,3 +298,41 @@ def test_the_cache_can_be_switched_off(public_post, settings):
     for _ in range(2):
         assert "X-Koe-Cache" not in get(reader(), public_post.get_absolute_url())
     assert pagecache.enabled() is False
+
+
+# ### The uncached path stays lean ###
+
+
+@pytest.mark.parametrize(
+    ("url", "most"), [("/", 6), ("/@alice/", 10), ("POST", 14), ("/tags/tokyo/", 6)]
+)
+def test_uncached_pages_make_few_queries_and_none_per_post(alice, settings, url, most):
+    """A signed-out reader's page costs the same with 3 posts as with 20, and little."""
+    settings.KOE_PAGE_CACHE = False
+
+    def count() -> int:
+        first = Post.objects.filter(blog=alice.blog).order_by("published_at").first()
+        with CaptureQueriesContext(connection) as queries:
+            get(reader(), first.get_absolute_url() if url == "POST" else url)
+        return len(
+            [q for q in queries if "analytics_" not in q["sql"] and "SAVEPOINT" not in q["sql"]]
+        )
+
+    for i in range(3):
+        publish(alice, title=f"P{i}", tags=["tokyo", f"t{i}"])
+    count()  # the first view of a process reads a few things once (the day's salt...)
+    few = count()
+    for i in range(3, 20):
+        publish(alice, title=f"P{i}", tags=["tokyo", f"t{i}"])
+    assert count() == few <= most
+
+
+def test_a_change_every_page_shows_retires_every_page(public_post):
+    """A site-wide banner (a crisis) must not wait for cached pages to expire."""
+    urls = ["/", "/@alice/", public_post.get_absolute_url(), "/tags/tokyo/"]
+    warm(*urls)
+    for url in urls:
+        get(reader(), url)
+    assert all(get(reader(), url)["X-Koe-Cache"] == "hit" for url in urls)
+    pagecache.touch_layout()
+    assert all(get(reader(), url)["X-Koe-Cache"] == "miss" for url in urls)

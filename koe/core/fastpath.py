@@ -1,8 +1,9 @@
 """An ASGI layer in front of Django that answers cached pages without Django's handler.
 
-Only the middleware outside PageCacheMiddleware (security headers, the analytics counter,
-the content security policy) runs for such an answer, called directly in the event loop:
-the same headers and the same count as a page served from inside Django.
+The middleware settings put outside PageCacheMiddleware still shapes every such answer:
+the counting middleware (KOE_PAGE_CACHE_EVERY_ANSWER) runs for each one, so every view is
+counted; the rest (security headers, the content security policy) gives the same headers
+for the same page every time, so it runs once per page and its headers are reused.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import logging
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpResponse
 from django.utils.module_loading import import_string
 
-from koe.core import pagecache
+from koe.core import hits, pagecache
 
 log = logging.getLogger(__name__)
 _WANTED = {
@@ -27,44 +29,51 @@ _WANTED = {
 }
 _PAGE_CACHE = "koe.core.pagecache.PageCacheMiddleware"
 _NOT_FOR_PAGES = {"whitenoise.middleware.WhiteNoiseMiddleware"}  # static files only
+_MEMO_SIZE = 4096
 
 
-def outer_chain():
-    """The middleware that settings put outside the page cache, around a handler that
-    returns the response the request carries."""
-    names = list(settings.MIDDLEWARE)
-    outer = names[: names.index(_PAGE_CACHE)] if _PAGE_CACHE in names else []
-
+def _chain(names):
     def cached_response(request):
         return request.koe_cached_response
 
     handler = cached_response
-    for name in reversed([n for n in outer if n not in _NOT_FOR_PAGES]):
+    for name in reversed(names):
         handler = import_string(name)(handler)
     return handler
+
+
+def outer_chains():
+    """(the middleware for every answer, the rest) of what settings put outside the cache."""
+    names = list(settings.MIDDLEWARE)
+    outer = names[: names.index(_PAGE_CACHE)] if _PAGE_CACHE in names else []
+    outer = [n for n in outer if n not in _NOT_FOR_PAGES]
+    every = set(getattr(settings, "KOE_PAGE_CACHE_EVERY_ANSWER", ()))
+    return _chain([n for n in outer if n in every]), _chain([n for n in outer if n not in every])
 
 
 class PageCacheFront:
     def __init__(self, app):
         self.app = app
-        self._chain = None
+        self._chains = None
+        self._carrier = None
+        # (ETag, secure, 304) -> (status, raw headers): the answer, made once per page.
+        self._answers: dict[tuple, tuple[int, list]] = {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             return await self.app(scope, receive, send)
         try:
-            response = await self._cached(scope)
+            answer = await self._cached(scope)
         except Exception:  # the views can always answer; a cache fault must not be seen
             log.exception("page cache front failed; answering through Django")
-            response = None
-        if response is None:
+            answer = None
+        if answer is None:
             return await self.app(scope, receive, send)
-        headers = [(k.encode("latin1"), v.encode("latin1")) for k, v in response.items()]
+        status, headers, body = answer
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send(
-            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
         )
-        body = b"" if scope["method"] == "HEAD" else response.content
-        await send({"type": "http.response.body", "body": body})
 
     async def _cached(self, scope):
         meta = {}
@@ -81,17 +90,55 @@ class PageCacheFront:
         )
         if ask is None:
             return None
-        found = pagecache.look_up(ask)
-        if found.entry is None:
+        entry = pagecache.look_up(ask).entry
+        if entry is None:
             return None
-        if self._chain is None:
-            self._chain = outer_chain()
+        if self._chains is None:
+            self._chains = outer_chains()
+        every, once = self._chains
         request = ASGIRequest(scope, io.BytesIO())
-        request.koe_cached_response = pagecache.answer(ask, found.entry)
+        not_modified = pagecache.not_modified(ask, entry)
+        memo_key = (entry.etag, request.is_secure(), not_modified)
+        made = self._answers.get(memo_key)
+        if made is None:
+            response = pagecache.answer(ask, entry)
+            count_mark = response.get(hits.HEADER)
+            if count_mark is not None:
+                del response[hits.HEADER]
+            request.koe_cached_response = response
+            shaped = once(request)
+            if shaped is not response:
+                return self._raw(shaped)  # a redirect to HTTPS, say: not this page
+            made = self._raw(shaped)[:2]
+            if len(self._answers) >= _MEMO_SIZE:
+                self._answers.clear()
+            self._answers[memo_key] = made
+        await self._count(every, request, entry)
+        return (*made, b"" if not_modified else entry.body)
+
+    @staticmethod
+    def _raw(response):
+        headers = [(k.encode("latin1"), v.encode("latin1")) for k, v in response.items()]
+        return response.status_code, headers, response.content
+
+    async def _count(self, every, request, entry):
+        """The counting middleware sees the page's count mark, as for a rendered page."""
+        mark = next((v for k, v in entry.headers if k.lower() == hits.HEADER.lower()), None)
+        if mark is None:
+            return
         if getattr(settings, "KOE_ANALYTICS_BUFFERED", True):
-            return self._chain(request)  # counting only appends to a buffer: no waiting
-        # Unbuffered counting (the tests) writes at once: not in the event loop.
-        return await sync_to_async(self._chain)(request)
+            # Counting only appends to a buffer: no waiting, so no other request runs in
+            # between and one carrier of the mark serves them all (a response costs ~20 us).
+            if self._carrier is None:
+                self._carrier = HttpResponse(status=200)
+            self._carrier[hits.HEADER] = mark
+            request.koe_cached_response = self._carrier
+            every(request)
+        else:
+            carrier = HttpResponse(status=200)
+            carrier[hits.HEADER] = mark
+            request.koe_cached_response = carrier
+            await sync_to_async(every)(request)  # the tests' counting writes at once
 
 
 def wrap(app):

@@ -104,6 +104,10 @@ def _site_key() -> str:
     return "pc:g:site"
 
 
+def _layout_key() -> str:
+    return "pc:g:layout"
+
+
 def _blog_key(blog_id: int) -> str:
     return f"pc:g:b:{blog_id}"
 
@@ -126,6 +130,13 @@ def touch_blog(blog_id: int, *, site: bool = False) -> None:
 def touch_site() -> None:
     _bump(_site_key())
     transaction.on_commit(lambda: _bump(_site_key()))
+
+
+def touch_layout() -> None:
+    """Something every page shows changed (a site-wide banner in a crisis, a footer link):
+    every cached page is stale."""
+    _bump(_layout_key())
+    transaction.on_commit(lambda: _bump(_layout_key()))
 
 
 # ### Which requests may be answered from the cache ###
@@ -216,6 +227,7 @@ class Entry:
     stored_at: float
     blog_id: int | None  # None: a site page
     generation: str | None  # the generation it was rendered under
+    layout: str | None  # and the layout's
 
 
 @dataclass(slots=True)
@@ -223,6 +235,7 @@ class Found:
     entry: Entry | None
     site_generation: str | None
     blog_generation: str | None
+    layout_generation: str | None
     blog_id: int | None
 
 
@@ -233,19 +246,20 @@ def look_up(ask: Ask) -> Found:
     cache = store()
     prefix = ask.blog_prefix
     blog_id = _usernames.get(prefix) if prefix else None
-    keys = [ask.key, _site_key()] + ([_blog_key(blog_id)] if blog_id else [])
+    keys = [ask.key, _site_key(), _layout_key()] + ([_blog_key(blog_id)] if blog_id else [])
     got = cache.get_many(keys)
     entry = got.get(ask.key)
     site_gen = got.get(_site_key())
+    layout = got.get(_layout_key())
     blog_gen = got.get(_blog_key(blog_id)) if blog_id else None
     if entry is not None and entry.blog_id is not None and entry.blog_id != blog_id:
         blog_id = entry.blog_id  # first look in this process, or the name changed hands
         blog_gen = cache.get(_blog_key(blog_id))
-    found = Found(None, site_gen, blog_gen, blog_id)
+    found = Found(None, site_gen, blog_gen, layout, blog_id)
     if entry is None:
         return found
     current = site_gen if entry.blog_id is None else blog_gen
-    if current is not None and current == entry.generation:
+    if current is not None and current == entry.generation and layout == entry.layout:
         found.entry = entry
     return found
 
@@ -277,6 +291,8 @@ def keep(ask: Ask, found: Found, request, response) -> HttpResponse | None:
         or "private" in response.get("Cache-Control", "")
     ):
         return None
+    if found.layout_generation is None:
+        return None  # the first page since a start or an eviction: the next one is kept
     if target == SITE:
         blog_id, generation = None, found.site_generation
         if generation is None:
@@ -296,6 +312,7 @@ def keep(ask: Ask, found: Found, request, response) -> HttpResponse | None:
         stored_at=time.time(),
         blog_id=blog_id,
         generation=generation,
+        layout=found.layout_generation,
     )
     timeout = site_seconds() if blog_id is None else blog_seconds()
     store().set(ask.key, entry, timeout=timeout)
@@ -303,17 +320,22 @@ def keep(ask: Ask, found: Found, request, response) -> HttpResponse | None:
 
 
 def ensure_generations(found: Found) -> None:
-    """Give a site or blog its first generation, so that the next render can be kept."""
+    """Before rendering: give the site and the layout their first generations if they have
+    none (a start, an eviction), so that the page about to be rendered can be kept."""
     cache = store()
-    if found.site_generation is None:
-        cache.add(_site_key(), secrets.token_hex(6), timeout=None)
+    for key, field in ((_site_key(), "site_generation"), (_layout_key(), "layout_generation")):
+        if getattr(found, field) is None:
+            value = secrets.token_hex(6)
+            if not cache.add(key, value, timeout=None):
+                value = cache.get(key)
+            setattr(found, field, value)
 
 
 def ensure_blog_generation(blog_id: int) -> None:
     store().add(_blog_key(blog_id), secrets.token_hex(6), timeout=None)
 
 
-def _not_modified(ask: Ask, entry: Entry) -> bool:
+def not_modified(ask: Ask, entry: Entry) -> bool:
     if ask.if_none_match:
         tags = [t.strip().removeprefix("W/") for t in ask.if_none_match.split(",")]
         return entry.etag in tags or "*" in tags
@@ -325,7 +347,7 @@ def _not_modified(ask: Ask, entry: Entry) -> bool:
 
 def answer(ask: Ask, entry: Entry, *, status: str = "hit") -> HttpResponse:
     """The response for a current entry: the page, or 304 when the reader has it already."""
-    if _not_modified(ask, entry):
+    if not_modified(ask, entry):
         response = HttpResponseNotModified()
         for name, value in entry.headers:
             if name.lower() not in ("content-type", "content-language", "content-encoding"):
