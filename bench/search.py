@@ -48,6 +48,7 @@ KINDS = [
     ("ja2", "Japanese, 2 characters"),
     ("ja3", "Japanese, 3-5 characters"),
     ("en", "English word"),
+    ("typing", "English, typing (prefix)"),
 ]
 
 
@@ -442,6 +443,9 @@ def make_queries(args, samples) -> dict[str, list[str]]:
                 at = rng.randrange(len(run) - size + 1)
                 out[kind].append(run[at : at + size])
     out["en"] = [rng.choice(en_words) for _ in range(n)]
+    # As one types: the first 3-5 letters of a word (services.MIN_PREFIX is 3).
+    words = [w for w in en_words if len(w) >= 4]
+    out["typing"] = [w[: rng.randint(3, min(5, len(w) - 1))] for w in rng.sample(words, n)]
     return out
 
 
@@ -464,15 +468,22 @@ def measure(args, queries, clock: Clock) -> dict:
     like_n = min(args.like_queries, args.queries) if not args.quick else min(6, args.queries)
     for kind, label in KINDS:
         qs = queries[kind]
+        typing = kind == "typing"
+
+        def lookup(q, typing=typing):
+            return index.search(query_terms(q), prefix_last=typing)
+
         for q in qs:  # warm the caches once, untimed
-            index.search(query_terms(q))
+            lookup(q)
         idx, full, hits, capped = [], [], [], 0
         for q in qs:
-            t, found = time_one(lambda q=q: index.search(query_terms(q)))
+            t, found = time_one(lambda q=q: lookup(q))
             idx.append((t, q))
             hits.append(len(found))
             capped += len(found) >= index.CANDIDATES
-            t, _ = time_one(lambda q=q: services.do_search(q, anonymous))
+            t, _ = time_one(
+                lambda q=q, typing=typing: services.do_search(q, anonymous, as_you_type=typing)
+            )
             full.append((t, q))
         like, like_all = [], []
         for q in qs[:like_n]:
@@ -496,7 +507,7 @@ def measure(args, queries, clock: Clock) -> dict:
             "like_index": sorted(t for t, q in idx if q in qs[:like_n]),
             "hits": statistics.mean(hits),
             "capped": capped,
-            "calls": {q: (lambda q=q: index.search(query_terms(q))) for q in qs},
+            "calls": {q: (lambda q=q: lookup(q)) for q in qs},
         }
         p95 = percentile([t for t, _ in full], 0.95)
         say(clock, f"  {label}: do_search p95 {p95 * 1000:.1f} ms; LIKE scans done")

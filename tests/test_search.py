@@ -365,3 +365,11 @@ def test_one_blog_is_searched_alike_from_its_documents_or_from_the_index(
     page = search(client, "猫", blog="alice")
     assert "Alice cats" in page and "Carol cats" not in page and "Alice dogs" not in page
     assert "Nothing found" in search(client, "猫", blog="nobody")
+
+
+def test_as_you_type_needs_three_letters_before_matching_a_prefix(client, posts):
+    def typed(q):
+        return client.get("/search", {"q": q}, headers={"HX-Request": "true"}).content.decode()
+
+    assert "Django入門" not in typed("Dj")  # "dj…" alone would gather every word in dj
+    assert "Django入門" in typed("Dja")

@@ -17,6 +17,8 @@ from koe.discovery import index
 from koe.discovery.tokens import MAX_QUERY, highlight, is_cjk, query_terms
 
 PAGE = 20
+#: The shortest unfinished word matched as a prefix as one types.
+MIN_PREFIX = 3
 #: Pages of posts a query can reach: the index weighs at most index.CANDIDATES matches.
 MAX_PAGE = index.CANDIDATES // PAGE
 #: "Any time" and the recent periods a reader can pick, newest first.
@@ -116,7 +118,7 @@ def do_search(
         blogs=blogs if narrowed else None,
         since=since,
         until=until,
-        prefix_last=as_you_type and not is_cjk(query[-1]),
+        prefix_last=as_you_type and _unfinished_word(query),
     )
     order = [hit.post_id for hit in hits]
     start = (page - 1) * PAGE
@@ -143,6 +145,13 @@ def do_search(
         tags = Tag.objects.filter(Exists(in_use), name__icontains=query.lstrip("#"))
         results.tags = list(tags.order_by("name")[:10])
     return results
+
+
+def _unfinished_word(query: str) -> bool:
+    """Whether the last word may be typed on: a word of 3 letters or more. A shorter prefix
+    would gather the matches of hundreds of words (every word in "a…")."""
+    terms = query_terms(query)
+    return bool(terms) and not is_cjk(query[-1]) and len(terms[-1]) >= MIN_PREFIX
 
 
 def _visible(order: list[int], user, enough: int) -> list[int]:
