@@ -154,7 +154,7 @@ def check_crisis(
 def _forget_banner() -> None:
     """The banner is on every page: its cache, and the cached pages of signed-out readers."""
     transaction.on_commit(lambda: cache.delete(BANNER_KEY))
-    pagecache.touch_site()
+    pagecache.touch_layout()
 
 
 @transaction.atomic
