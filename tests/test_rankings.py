@@ -218,6 +218,9 @@ def test_pages_are_open_to_everyone_and_speak_japanese(people):
                     "/ranking/pets/?show=posts", "/ranking/official/", "/ranking/about/",
                     "/ranking/?period=bogus&show=bogus&page=999"):  # fmt: skip
         assert Client().get(address).status_code == 200, address
+    front = Client().get("/").content.decode()
+    assert 'href="/ranking/"' in front and 'href="/picks/"' in front  # in the footer
+    assert 'href="/ranking/manage/"' not in front  # staff's links are for staff
     about = Client(HTTP_ACCEPT_LANGUAGE="ja").get("/ranking/about/").content.decode()
     assert '<html lang="ja"' in about
 

@@ -14,6 +14,7 @@ class DiscoveryConfig(AppConfig):
         slots.register("front_top", ranking_panels.front_picks, order=10)
         slots.register("dashboard_side", ranking_panels.dashboard_notices, order=5)
         slots.register("post_footer", ranking_panels.staff_pick_link, order=90)
+        slots.register("footer_links", ranking_panels.footer_links, order=15)
         from koe.discovery import search_panels
 
         slots.register("blog_sidebar", search_panels.blog_search_box, order=30)

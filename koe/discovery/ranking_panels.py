@@ -32,3 +32,7 @@ def staff_pick_link(request, post, **kwargs) -> str:
     if user is None or not (user.is_active and user.is_staff) or not post.is_public:
         return ""
     return render_to_string("discovery/_picks_post.html", {"post": post}, request=request)
+
+
+def footer_links(request, **kwargs) -> str:
+    return render_to_string("discovery/_picks_footer_link.html", request=request)
