@@ -174,42 +174,62 @@ def post(port: int, session: str, text: str) -> int:
 # ### Readers: one client process holds up to PER_CLIENT sockets ###
 
 
-async def _reader(port, source, connected, latencies, stop, failures):
-    try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
-    except OSError:
-        failures[0] += 1
-        return
-    writer.write(
-        b"GET /now/stream/public HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
-    )
-    held = False
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-        if b" 200 " not in head.split(b"\r\n", 1)[0]:
-            failures[0] += 1
+REQUEST = b"GET /now/stream/public HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+
+
+class StreamClient(asyncio.Protocol):
+    """One SSE reader as a protocol callback (no coroutine per reader: the clients share
+    the machine with the server, so they must cost little)."""
+
+    def __init__(self, state):
+        self.state = state
+        self.buffer = b""
+        self.held = False
+
+    def connection_made(self, transport):
+        self.transport = transport
+        transport.write(REQUEST)
+
+    def data_received(self, data):
+        now = time.time()
+        self.buffer += data
+        if not self.held:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if b" 200 " not in self.buffer[: self.buffer.find(b"\r\n")]:
+                self.state["failed"] += 1
+                self.transport.close()
+                return
+            self.held = True
+            self.state["connected"] += 1
+            self.buffer = self.buffer[end + 4 :]
+        cut = self.buffer.rfind(b"\n\n")
+        if cut < 0:
             return
-        held = True
-        connected[0] += 1
-        while not stop.is_set():
-            chunk = await reader.read(65536)
-            if not chunk:
+        done, self.buffer = self.buffer[:cut], self.buffer[cut + 2 :]
+        start = 0
+        while True:  # each event's data has "t":<write time> (PostgreSQL puts it first)
+            i = done.find(b'"t":', start)
+            if i < 0:
                 break
-            now = time.time()
-            start = 0
-            while True:  # each event's data has "t":<write time> (PostgreSQL puts it first)
-                i = chunk.find(b'"t":', start)
-                if i < 0:
-                    break
-                j = min(k for k in (chunk.find(b",", i), chunk.find(b"}", i)) if k > 0)
-                latencies.append(now - float(chunk[i + 4 : j]))
-                start = j
-    except (OSError, asyncio.IncompleteReadError, ValueError):
-        pass
-    finally:
-        if held:
-            connected[0] -= 1
-        writer.close()
+            j = min(k for k in (done.find(b",", i), done.find(b"}", i)) if k > 0)
+            self.state["latencies"].append(now - float(done[i + 4 : j]))
+            start = j
+
+    def connection_lost(self, exc):
+        if self.held:
+            self.state["connected"] -= 1
+            self.held = False
+
+
+async def _open(loop, port, source, state):
+    try:
+        await loop.create_connection(
+            lambda: StreamClient(state), "127.0.0.1", port, local_addr=(source, 0)
+        )
+    except OSError:
+        state["failed"] += 1
 
 
 def client_main(ports, count, first_address, conn, seconds_limit):
@@ -223,30 +243,22 @@ def client_main(ports, count, first_address, conn, seconds_limit):
     raise_fd_limit()
 
     async def run():
-        stop = asyncio.Event()
-        connected, failures, latencies = [0], [0], []
+        loop = asyncio.get_running_loop()
+        state = {"connected": 0, "failed": 0, "latencies": []}
         tasks = []
         for i in range(count):
             source = f"127.0.0.{first_address + i // PER_ADDRESS}"
-            port = ports[i % len(ports)]
-            tasks.append(
-                asyncio.create_task(_reader(port, source, connected, latencies, stop, failures))
-            )
+            tasks.append(asyncio.create_task(_open(loop, ports[i % len(ports)], source, state)))
             if i % 200 == 199:
                 await asyncio.sleep(0.05)  # let the server accept in steps
         end = time.monotonic() + min(seconds_limit, 60 + count / 20)  # a slow start is a figure
-        while connected[0] + failures[0] < count and time.monotonic() < end:
+        while state["connected"] + state["failed"] < count and time.monotonic() < end:
             await asyncio.sleep(0.2)
-        conn.send(("connected", connected[0], failures[0]))
-        loop = asyncio.get_running_loop()
+        conn.send(("connected", state["connected"], state["failed"]))
         await loop.run_in_executor(None, conn.recv)  # "measure": clear what came before
-        latencies.clear()
+        state["latencies"] = []
         await loop.run_in_executor(None, conn.recv)  # "stop"
-        held = connected[0]
-        stop.set()
-        for task in tasks:
-            task.cancel()
-        conn.send(("done", held, failures[0], latencies))
+        conn.send(("done", state["connected"], state["failed"], state["latencies"]))
 
     asyncio.run(run())
 
