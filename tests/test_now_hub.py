@@ -1,0 +1,101 @@
+"""The hub's parts without a server: which reader gets which event, bounded queues, slow
+sockets, the fixed number of queries per batch, and pruning the log."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from django.utils import timezone
+
+from koe.now import hub
+from koe.now.hub import Reader, Relations, accepts
+from koe.now.models import Event
+from koe.now.tasks import prune_events
+from tests.conftest import make_user
+
+
+def _event(**payload) -> Event:
+    base = {"post": 1, "author": 10, "vis": "public", "tags": ["rain"], "repost": None}
+    return Event(pk=5, stream="now", kind="post", payload={**base, **payload})
+
+
+def test_accepts_follows_the_timelines_rules():
+    rel = Relations()
+    rel.followers[10].add(2)
+    rel.blocked[10].add(3)
+    public, private = _event(), _event(vis="followers")
+    assert accepts(Reader("now", "public"), public, rel)
+    assert not accepts(Reader("now", "public"), private, rel)
+    assert accepts(Reader("now", "tag", "rain"), public, rel)
+    assert not accepts(Reader("now", "tag", "snow"), public, rel)
+    assert not accepts(Reader("now", "public"), _event(repost=7), rel)
+    assert accepts(Reader("now", "user", 10, user_id=2), private, rel)  # a follower
+    assert not accepts(Reader("now", "user", 10, user_id=4), private, rel)  # someone else
+    assert accepts(Reader("now", "user", 10, user_id=10), private, rel)  # the author
+    assert accepts(Reader("now", "home", user_id=2), public, rel)
+    assert not accepts(Reader("now", "home", user_id=4), public, rel)
+    assert not accepts(Reader("now", "public", user_id=3), public, rel)  # blocked
+    assert accepts(Reader("crisis"), Event(pk=6, stream="crisis", kind="alert", payload={}), rel)
+
+
+def test_a_reader_falling_behind_is_dropped_not_buffered_forever():
+    reader = Reader("now", "public")
+    for i in range(hub.QUEUE_LIMIT):
+        reader.push(i + 1, b"x")
+    assert not reader.overflow
+    reader.push(hub.QUEUE_LIMIT + 1, b"x")
+    assert reader.overflow and len(reader.pending) == hub.QUEUE_LIMIT
+    assert asyncio.run(reader.take()) is None  # its stream ends; the client resumes
+
+
+def test_direct_writes_and_a_full_socket():
+    written = []
+
+    async def quick_send(message):
+        written.append(message["body"])
+
+    class Paused:
+        def __await__(self):
+            yield  # what uvicorn does when the socket's buffer is full
+
+    async def paused_send(message):
+        await Paused()
+        written.append(b"never")
+
+    reader = Reader("now", "public")
+    reader.send = quick_send
+    reader.push(1, b"event one")
+    assert written == [b"event one"] and not reader.overflow
+    reader.send = paused_send
+    reader.push(2, b"event two")
+    assert reader.overflow and reader.send is None and written == [b"event one"]
+    reader.push(3, b"after the drop")
+    assert written == [b"event one"]
+
+
+def test_backlog_skips_what_the_pending_list_repeats():
+    reader = Reader("now", "public")
+    reader.push(4, b"four")
+    reader.push(5, b"five")
+    reader.push(0, b": keep-alive")
+    assert reader.take_pending(after=4) == b"five: keep-alive"
+
+
+def test_relations_cost_the_same_for_many_readers(db, django_assert_num_queries):
+    author = make_user("author")
+    readers = [make_user(f"reader{i}") for i in range(12)]
+    events = [Event(pk=1, stream="now", kind="post", payload={"author": author.pk})]
+    with django_assert_num_queries(2):
+        hub.relations_for(events, {r.pk for r in readers})
+    with django_assert_num_queries(0):
+        hub.relations_for(events, set())  # anonymous readers only: nothing to ask
+
+
+def test_old_events_are_pruned(db):
+    old = Event.objects.create(stream="now", kind="post", payload={})
+    Event.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=4))
+    fresh = Event.objects.create(stream="now", kind="post", payload={})
+    assert prune_events.call_local() == 1
+    assert prune_events.call_local() == 0
+    assert list(Event.objects.values_list("pk", flat=True)) == [fresh.pk]
