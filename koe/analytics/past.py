@@ -8,6 +8,7 @@ and a period's finished figures (good until the next rollup of today, a minute a
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Hashable
 from datetime import date, timedelta
 from typing import TypeVar
@@ -51,30 +52,51 @@ def summed(
     name: str, scope, start: date, end: date, today: date, fetch: Fetch
 ) -> dict[Hashable, list[int]]:
     """fetch()'s rows over start..end added up by key: the days before today month by month
-    from the cache, today's (and any later day's) straight from the database."""
+    from the cache (the closed months of the period also as one sum), today's (and any later
+    day's) straight from the database."""
     pieces: list[dict] = []
     past_end = min(end, today - timedelta(1))
     if start <= past_end:
         who = "site" if scope.blog_id is None else scope.blog_id
         versions = _month_versions(scope, start, past_end)
         keys = {
-            f"analytics:{name}-m:{who}:{first}:{last}:{versions.get(first.replace(day=1), 0)}": (
-                first,
-                last,
-            )
+            (first, last): f"analytics:{name}-m:{who}:{first}:{last}:"
+            f"{versions.get(first.replace(day=1), 0)}"
             for first, last in _months(start, past_end)
         }
-        found = cache.get_many(list(keys))
-        missing = {key: _add({}, fetch(*keys[key])) for key in keys if key not in found}
-        if missing:
-            cache.set_many(missing, TIMEOUT)
-        pieces = [*found.values(), *missing.values()]
+        # The months before today's: their sum changes only when a closed day is rewritten.
+        closed = [k for k in keys if k[1] < today.replace(day=1)]
+        sealed = "analytics:{}-closed:{}:{}".format(
+            name, who, hashlib.blake2b("|".join(keys[k] for k in closed).encode()).hexdigest()
+        )
+        wanted = [keys[k] for k in keys if k not in closed] + ([sealed] if closed else [])
+        found = cache.get_many(wanted)
+        if closed and sealed not in found:
+            found[sealed] = merged(_pieces(keys, closed, fetch))
+            cache.set(sealed, found[sealed], TIMEOUT)
+        open_months = [k for k in keys if k not in closed]
+        pieces = [found[sealed]] if closed else []
+        pieces += _pieces(keys, open_months, fetch, found)
     if today <= end:
         pieces.append(_add({}, fetch(max(start, today), end)))
+    return merged(pieces)
+
+
+def _pieces(keys: dict, months: list, fetch: Fetch, found: dict | None = None) -> list[dict]:
+    """The sums of these months, from the cache or read (and then kept)."""
+    found = found if found is not None else cache.get_many([keys[k] for k in months])
+    missing = {keys[k]: _add({}, fetch(*k)) for k in months if keys[k] not in found}
+    if missing:
+        cache.set_many(missing, TIMEOUT)
+    return [found[keys[k]] if keys[k] in found else missing[keys[k]] for k in months]
+
+
+def merged(pieces: list[dict]) -> dict:
+    """The pieces added up; the cache hands out fresh copies (it pickles), so the largest
+    piece takes in the others."""
     if not pieces:
         return {}
-    # The cache hands out fresh copies (it pickles): the largest piece takes in the others.
-    pieces.sort(key=len, reverse=True)
+    pieces = sorted(pieces, key=len, reverse=True)
     totals = pieces[0]
     for piece in pieces[1:]:
         _add(totals, piece.items())
