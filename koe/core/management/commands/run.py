@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -13,7 +14,7 @@ log = logging.getLogger("koe")
 
 
 class Command(BaseCommand):
-    help = "Migrate, then serve Koe over ASGI (uvicorn) with the background task consumer inside."
+    help = "Migrate, then serve Koe over ASGI (Granian) with the background task consumer inside."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -33,8 +34,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--server",
             choices=["uvicorn", "granian"],
-            default=os.environ.get("KOE_SERVER", "uvicorn"),
-            help="The ASGI server (docs/PERFORMANCE.md, Read path, says why uvicorn).",
+            default=os.environ.get("KOE_SERVER", "granian"),
+            help="The ASGI server: Granian (faster; docs/PERFORMANCE.md, Read path) or uvicorn.",
         )
 
     def handle(self, *args, host, port, workers, no_consumer, skip_migrate, server, **options):
@@ -45,15 +46,15 @@ class Command(BaseCommand):
         if not skip_migrate:
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        if server == "granian":
+            self.stdout.write(f"Koe is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+            self._granian(host, port, workers, consumer=not no_consumer)
         consumer = None
         if not no_consumer:
             consumer = self._start_consumer()
         self.stdout.write(f"Koe is serving on http://{host}:{port}/ (Ctrl+C to stop)")
         try:
-            if server == "granian":
-                self._granian(host, port, workers)
-            else:
-                self._uvicorn(host, port, workers)
+            self._uvicorn(host, port, workers)
         finally:
             if consumer is not None:
                 consumer.stop(graceful=True)
@@ -75,31 +76,23 @@ class Command(BaseCommand):
             lifespan="off",
         )
 
-    def _granian(self, host, port, workers):
-        # Measured against uvicorn for docs/PERFORMANCE.md; its workers are always child
-        # processes, so the task consumer here does not share their local-memory cache.
-        from granian import Granian
-        from granian.constants import Interfaces
+    def _granian(self, host, port, workers, consumer: bool):
+        # Granian's workers are processes of their own: this one steps aside for Granian's
+        # small supervisor (no Django in it), and each worker loads Koe and, unless the
+        # consumer runs elsewhere, the task consumer (koe/core/serving.py).
+        from koe.core import serving
 
-        Granian(
-            "koe.asgi:application",
-            address=host,
-            port=port,
-            interface=Interfaces.ASGI,
-            workers=workers,
-            websockets=False,
-            log_access=False,
-        ).serve()
+        os.environ[serving.CONSUMER_ENV] = "1" if consumer else "0"
+        args = [
+            sys.executable, "-m", "granian", "--interface", "asginl", "--factory",
+            "--host", host, "--port", str(port), "--workers", str(workers),
+            "--loop", "uvloop", "--log-level", "warning", "--no-access-log",
+            "koe.core.serving:application",
+        ]  # fmt: skip
+        sys.stdout.flush()
+        os.execv(sys.executable, args)  # noqa: S606 - this interpreter, fixed arguments
 
     def _start_consumer(self):
-        from huey.contrib.djhuey import HUEY
+        from koe.core import serving
 
-        options = dict(settings.HUEY.get("consumer", {}))
-        consumer = HUEY.create_consumer(
-            workers=options.get("workers", 2),
-            worker_type="thread",
-            periodic=True,
-            max_delay=options.get("max_delay", 0.5),
-        )
-        consumer.start()  # threads only: uvicorn keeps the process's signal handlers
-        return consumer
+        return serving.start_consumer()  # threads only: uvicorn keeps the signal handlers
