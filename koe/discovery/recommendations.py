@@ -8,6 +8,7 @@ import re
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef
 
+from koe.accounts.models import Block
 from koe.accounts.services import blocked_user_ids
 from koe.blogs.models import Blog, Genre, Post
 from koe.discovery import index
@@ -177,9 +178,14 @@ def related_posts(post: Post, user, *, limit: int = RELATED) -> list[Post]:
     ids = related_ids(post)
     if not ids:
         return []
+    # One query under every post page: the blocks are a subquery, not a list fetched first.
     posts = Post.objects.public().cards().exclude(pk=post.pk)
-    blocked = blocked_user_ids(user)
-    if blocked:
-        posts = posts.exclude(blog__owner_id__in=blocked)
+    if user is not None and user.is_authenticated:
+        posts = posts.exclude(
+            blog__owner_id__in=Block.objects.filter(blocker_id=user.pk).values("blocked_id")
+        )
+        posts = posts.exclude(
+            blog__owner_id__in=Block.objects.filter(blocked_id=user.pk).values("blocker_id")
+        )
     found = posts.in_bulk(ids)
     return [found[pk] for pk in ids if pk in found][:limit]
