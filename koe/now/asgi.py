@@ -5,7 +5,8 @@ sync middleware, the session lookup), and keeps it until the response ends: for 
 as long as the reader stays. Thousands of readers would hold thousands of idle threads
 and database connections. Stream requests instead share one ThreadSensitiveContext; their
 sync parts are short, so taking turns on one thread costs little. It also hands the
-stream the server's `send`, so the hub can write events to the socket directly.
+stream the server's `send`, so the hub can write events to the socket directly, and
+sends signed-out readers down a fast lane that skips Django's handler (lane.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ class StreamsShareOneThread:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["path"].startswith(self.prefixes):
+            from koe.now import lane  # the apps are loaded by the first request
+
+            if await lane.serve(scope, receive, send):
+                return  # a signed-out reader, served without Django's handler
             # Django's handler finds a context already set and keeps to it.
             token = SyncToAsync.thread_sensitive_context.set(self.context)
             try:
