@@ -4,7 +4,7 @@ by Koe behind nginx's proxy_cache.
 
     .venv/bin/python bench/readpath.py                       # SQLite, then PostgreSQL + Redis
     .venv/bin/python bench/readpath.py --database sqlite --duration 5
-    .venv/bin/python bench/readpath.py --server granian      # the other ASGI server
+    .venv/bin/python bench/readpath.py --server uvicorn      # the other ASGI server
 
 The server side (Koe, nginx) is pinned to CPU 0 with taskset and wrk to CPU 1. Each case is
 warmed up, then run three times; the medians are printed with p50/p99 and the non-2xx
@@ -273,9 +273,12 @@ def run_database(database: str, args, servers: Servers) -> list[dict]:
         for path in ("/", "/@longread/", "/tags/tokyo/", post_path):
             fetch(f"http://127.0.0.1:{port}{path}")
         time.sleep(5)
-        shape = "2 workers" if workers else "one process"
+        server = args.server or "granian"
+        shape = f"{server}, {'2 workers' if workers else '1 worker'}"
+        if server == "granian":
+            shape += " + its supervisor"
         print(f"  koe run idle with the demo content: RSS {rss_mb(koe.pid):.0f} MB "
-              f"({shape}, consumer threads inside)")  # fmt: skip
+              f"({shape}, consumer threads inside, all processes)")  # fmt: skip
         page = fetch(url)
         fetch(url)  # the second view is kept
         cached = urllib.request.urlopen(

@@ -202,6 +202,9 @@ SILENCED_SYSTEM_CHECKS = ["security.W003"]
 # TokenlessCsrfMiddleware is Django's CsrfViewMiddleware (a subclass), which the check
 # looks for by name only.
 SILENCED_SYSTEM_CHECKS = ["security.W003"]
+# TokenlessCsrfMiddleware is Django's CsrfViewMiddleware (a subclass), which the check
+# looks for by name only.
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

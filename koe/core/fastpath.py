@@ -56,8 +56,8 @@ class PageCacheFront:
         self.app = app
         self._chains = None
         self._carrier = None
-        # (ETag, secure, 304) -> (status, raw headers): the answer, made once per page.
-        self._answers: dict[tuple, tuple[int, list]] = {}
+        # (ETag, secure, 304) -> (status, raw headers, count mark): made once per page.
+        self._answers: dict[tuple, tuple[int, list, str | None]] = {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
@@ -109,23 +109,22 @@ class PageCacheFront:
             shaped = once(request)
             if shaped is not response:
                 return self._raw(shaped)  # a redirect to HTTPS, say: not this page
-            made = self._raw(shaped)[:2]
+            made = (*self._raw(shaped)[:2], count_mark)
             if len(self._answers) >= _MEMO_SIZE:
                 self._answers.clear()
             self._answers[memo_key] = made
-        await self._count(every, request, entry)
-        return (*made, b"" if not_modified else entry.body)
+        status, headers, count_mark = made
+        if count_mark is not None:
+            await self._count(every, request, count_mark)
+        return status, headers, b"" if not_modified else entry.body
 
     @staticmethod
     def _raw(response):
         headers = [(k.encode("latin1"), v.encode("latin1")) for k, v in response.items()]
         return response.status_code, headers, response.content
 
-    async def _count(self, every, request, entry):
+    async def _count(self, every, request, mark: str):
         """The counting middleware sees the page's count mark, as for a rendered page."""
-        mark = next((v for k, v in entry.headers if k.lower() == hits.HEADER.lower()), None)
-        if mark is None:
-            return
         if getattr(settings, "KOE_ANALYTICS_BUFFERED", True):
             # Counting only appends to a buffer: no waiting, so no other request runs in
             # between and one carrier of the mark serves them all (a response costs ~20 us).

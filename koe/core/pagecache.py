@@ -19,6 +19,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.http.cookie import parse_cookie
@@ -196,8 +197,8 @@ def ask_for(method: str, path: str, query: str, cookie_header: str, meta: dict) 
     normal = _normal_query(query)
     if normal is None:
         return None
-    language = get_language_from_request(
-        SimpleNamespace(COOKIES=cookies, META=meta), check_path=False
+    language = _language(
+        cookies.get(settings.LANGUAGE_COOKIE_NAME), meta.get("HTTP_ACCEPT_LANGUAGE", "")
     )
     return Ask(
         path=path,
@@ -214,6 +215,23 @@ def _learn(path: str, target: str) -> None:
     if target != SITE and path.startswith("/@"):
         with _usernames_lock:
             _usernames[path.split("/", 2)[1].lower()] = int(target)
+
+
+@functools.lru_cache(maxsize=1024)
+def _language(cookie: str | None, accept: str) -> str:
+    """The language LocaleMiddleware picks for a signed-out reader (browsers send few
+    distinct Accept-Language strings, so the answer is kept)."""
+    cookies = {settings.LANGUAGE_COOKIE_NAME: cookie} if cookie is not None else {}
+    request = SimpleNamespace(COOKIES=cookies, META={"HTTP_ACCEPT_LANGUAGE": accept})
+    return get_language_from_request(request, check_path=False)
+
+
+class PageStore(LocMemCache):
+    """The local-memory cache for pages: its keys are made here, short and plain, so the
+    per-key check for memcached-unsafe characters is skipped."""
+
+    def validate_key(self, key):
+        return None
 
 
 # ### Entries ###
@@ -242,26 +260,55 @@ class Found:
 def look_up(ask: Ask) -> Found:
     """The entry for a question, if it is still current, and the generations read now.
 
-    One round trip when the blog of the path is known to this process, two otherwise."""
+    The page itself comes from this process's memory when it holds the current one (a
+    75 KB page is not fetched again from Redis, or unpickled again, for every reader);
+    the small generations are always read from the shared cache."""
     cache = store()
+    hot = _hot.get(ask.key)
+    if hot is not None and hot[1] <= time.time():
+        hot = None
+    known = hot[0] if hot is not None else None
     prefix = ask.blog_prefix
-    blog_id = _usernames.get(prefix) if prefix else None
-    keys = [ask.key, _site_key(), _layout_key()] + ([_blog_key(blog_id)] if blog_id else [])
+    blog_id = known.blog_id if known is not None else (_usernames.get(prefix) if prefix else None)
+    keys = [_site_key(), _layout_key()] + ([_blog_key(blog_id)] if blog_id else [])
+    if known is None:
+        keys.append(ask.key)
     got = cache.get_many(keys)
-    entry = got.get(ask.key)
     site_gen = got.get(_site_key())
     layout = got.get(_layout_key())
     blog_gen = got.get(_blog_key(blog_id)) if blog_id else None
-    if entry is not None and entry.blog_id is not None and entry.blog_id != blog_id:
-        blog_id = entry.blog_id  # first look in this process, or the name changed hands
-        blog_gen = cache.get(_blog_key(blog_id))
-    found = Found(None, site_gen, blog_gen, layout, blog_id)
+    entry = known if known is not None and _current(known, site_gen, blog_gen, layout) else None
     if entry is None:
-        return found
-    current = site_gen if entry.blog_id is None else blog_gen
-    if current is not None and current == entry.generation and layout == entry.layout:
-        found.entry = entry
-    return found
+        entry = got.get(ask.key) if known is None else cache.get(ask.key)
+        if entry is not None and entry.blog_id is not None and entry.blog_id != blog_id:
+            blog_id = entry.blog_id  # first look in this process, or the name changed hands
+            blog_gen = cache.get(_blog_key(blog_id))
+        if entry is not None and _current(entry, site_gen, blog_gen, layout):
+            _remember(ask.key, entry)
+        else:
+            entry = None
+    return Found(entry, site_gen, blog_gen, layout, blog_id)
+
+
+def _current(entry: Entry, site_gen, blog_gen, layout) -> bool:
+    generation = site_gen if entry.blog_id is None else blog_gen
+    return generation is not None and generation == entry.generation and layout == entry.layout
+
+
+_hot: dict[str, tuple[Entry, float]] = {}  # key -> (entry, when it expires)
+_hot_lock = threading.Lock()
+HOT_BYTES = 32 * 1024 * 1024  # pages kept in this process's memory, at most
+
+
+def _remember(key: str, entry: Entry) -> None:
+    timeout = site_seconds() if entry.blog_id is None else blog_seconds()
+    with _hot_lock:
+        _hot.pop(key, None)
+        _hot[key] = (entry, entry.stored_at + timeout)
+        total = sum(len(e.body) for e, _ in _hot.values())
+        while total > HOT_BYTES and len(_hot) > 1:
+            oldest = next(iter(_hot))
+            total -= len(_hot.pop(oldest)[0].body)
 
 
 def _strip_tokens(body: bytes) -> bytes:
@@ -316,6 +363,7 @@ def keep(ask: Ask, found: Found, request, response) -> HttpResponse | None:
     )
     timeout = site_seconds() if blog_id is None else blog_seconds()
     store().set(ask.key, entry, timeout=timeout)
+    _remember(ask.key, entry)
     return answer(ask, entry, status="miss")
 
 

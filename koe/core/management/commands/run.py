@@ -39,7 +39,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, workers, no_consumer, skip_migrate, server, **options):
-        if workers > 1 and settings.CACHES["pages"]["BACKEND"].endswith("LocMemCache"):
+        if workers > 1 and not settings.CACHES["pages"]["BACKEND"].endswith("RedisCache"):
             # Each process would keep its own page cache, and a change made through one
             # would not retire the pages the others keep.
             raise CommandError("--workers above 1 needs KOE_REDIS_URL (a cache all share).")
