@@ -153,7 +153,7 @@ def search(
     tail = f" ORDER BY {newest} DESC LIMIT {CANDIDATES}"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and few is None:
-            rows = _newest_in_windows(cursor, sql, tail, params)
+            rows = _newest_in_windows(cursor, sql, params)
         else:
             cursor.execute(sql + tail, params)
             rows = cursor.fetchall()
@@ -198,11 +198,19 @@ def _few_blogs(blogs) -> list[int] | None:
     return ids if held <= FEW_DOCUMENTS else None
 
 
-def _newest_in_windows(cursor, sql: str, tail: str, params: list) -> list:
+def _newest_in_windows(cursor, sql: str, params: list) -> list:
+    """PostgreSQL: the newest CANDIDATES matches, window by window (see WINDOWS). Past the
+    first two windows the word is known to be rare (under 200 in the newest 16,000), so its
+    matches are read through the GIN index: ordering by `id + 0` keeps the planner from
+    walking the window, or the whole table, newest first in the hope of meeting them early
+    (measured at a million posts: 2.7 s for a word in 0.1 % of posts, 14 s for one in none)."""
     cursor.execute("SELECT max(id) FROM discovery_searchdocument")
     top = cursor.fetchone()[0] or 0
+    rows: list = []
     for window in [w for w in WINDOWS if w < top] + [None]:
-        inner = sql + (" AND d.id > %s" if window else "") + tail
+        rare = window is None or window > WINDOWS[1]
+        inner = sql + (" AND d.id > %s" if window else "")
+        inner += f" ORDER BY d.id{' + 0' if rare else ''} DESC LIMIT {CANDIDATES}"
         cursor.execute(inner, [*params, *([top - window] if window else [])])
         rows = cursor.fetchall()
         if len(rows) >= CANDIDATES:
