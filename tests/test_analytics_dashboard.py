@@ -415,7 +415,9 @@ def count_queries(client, query, *, cold=True):
         cache.clear()  # as the first request after the rollup rewrote a past day
     with CaptureQueriesContext(connection) as captured:
         assert client.get(DASHBOARD + query).status_code == 200
-    return len(captured)
+    # The site banner's look-up belongs to the page, not to analytics, and is renewed by
+    # time (once a minute), so it comes and goes between two requests.
+    return sum("crisis_" not in q["sql"] for q in captured)
 
 
 MONTH, TWO_MONTHS, ONE_DAY, YEAR = (
