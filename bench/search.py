@@ -136,10 +136,11 @@ def run_child(args) -> int:
     os.environ.pop("KOE_REDIS_URL", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "koe.settings"
     os.environ["KOE_DEBUG"] = "false"
-    if args.database == "postgres" and not args.reuse:
-        drop_pg_database()
-        with pg_admin() as conn:
-            conn.execute(f"CREATE DATABASE {PG_NAME}")
+    if args.database == "postgres":
+        if not args.reuse:
+            drop_pg_database()
+            with pg_admin() as conn:
+                conn.execute(f"CREATE DATABASE {PG_NAME}")
         os.environ["KOE_DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
     else:
         os.environ.pop("KOE_DATABASE_URL", None)
