@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, Count, IntegerField, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 
 from koe.analytics.models import DailyPostStats, Hit, HourlyStats
 from koe.blogs.models import Post
@@ -30,20 +30,25 @@ def hours_ago(field: str, now: datetime, hours: int) -> Case:
 def post_readers_by_hour(now: datetime, hours: int = 3) -> dict[int, list[int]]:
     """{post id: [readers in the last hour, the hour before, ...]} for posts read lately.
 
-    A reader is one visitor (a day's salted hash) counted once per post per hour."""
+    A reader is one visitor (a day's salted hash) counted once per post per hour. One row
+    per post read, its hours side by side."""
     since = now - timedelta(hours=hours)
+    per_hour = {
+        f"h{h}": Count(
+            "visitor",
+            distinct=True,
+            filter=Q(ts__gte=now - timedelta(hours=h + 1), ts__lt=now - timedelta(hours=h)),
+        )
+        for h in range(hours)
+    }
     rows = (
         Hit.objects.filter(ts__gte=since, ts__lt=now, is_bot=False, post__isnull=False)
-        .annotate(ago=hours_ago("ts", now, hours))
-        .values("post_id", "ago")
-        .annotate(readers=Count("visitor", distinct=True))
-        .values_list("post_id", "ago", "readers")
+        .values("post_id")
+        .annotate(**per_hour)
+        .values_list("post_id", *per_hour)
         .order_by()
     )
-    found: dict[int, list[int]] = {}
-    for post_id, ago, readers in rows.iterator(chunk_size=10_000):
-        found.setdefault(post_id, [0] * hours)[ago] = readers
-    return found
+    return {post_id: list(counts) for post_id, *counts in rows.iterator(chunk_size=10_000)}
 
 
 def post_readers_per_day(post_ids: Iterable[int], first: date, last: date) -> dict[int, int]:
