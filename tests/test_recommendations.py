@@ -188,3 +188,15 @@ def test_a_post_that_is_not_public_shows_no_related_posts(cats, bob, client):
     client.force_login(bob)
     page = client.get(members.get_absolute_url()).content.decode()
     assert "Related posts" not in page
+
+
+def test_bad_genre_choices_are_ignored_never_a_500(client, graph):
+    me, _bloggers, _readers = graph
+    junk = "&".join(f"genre={value}" for value in ("%00", "x" * 300, "'--", "%E2%80%AE", "nope"))
+    assert client.get(f"/suggestions/?{junk}").status_code == 200
+    assert client.get("/trends/" + "x" * 300 + "/").status_code == 404
+    assert client.get("/trends/?genre=" + "x" * 300).status_code == 404
+    client.force_login(me)
+    many = "&".join(f"genre=g{i}" for i in range(500))
+    assert client.get(f"/welcome/?{many}").status_code == 200
+    assert client.post("/welcome/").status_code == 405
