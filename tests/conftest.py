@@ -12,6 +12,7 @@ from PIL import Image as PILImage
 
 from koe.accounts import services as account_services
 from koe.blogs import services as blog_services
+from koe.core import pagecache
 
 PASSWORD = "correct horse battery staple"
 
@@ -27,10 +28,12 @@ def _steady_rate_windows(monkeypatch):
 def _fresh_cache(settings, tmp_path):
     cache.clear()
     caches["pages"].clear()
+    pagecache.forget_local()
     settings.MEDIA_ROOT = tmp_path / "media"
     yield
     cache.clear()
     caches["pages"].clear()
+    pagecache.forget_local()
 
 
 def make_user(username: str, *, display_name: str | None = None, language: str = "en"):

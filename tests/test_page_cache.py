@@ -325,6 +325,7 @@ def test_uncached_pages_make_few_queries_and_none_per_post(alice, settings, url,
     few = count()
     for i in range(3, 20):
         publish(alice, title=f"P{i}", tags=["tokyo", f"t{i}"])
+    count()  # what other apps keep for a while (trends...) is made again after a publish
     assert count() == few <= most
 
 

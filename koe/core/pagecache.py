@@ -114,7 +114,46 @@ def _blog_key(blog_id: int) -> str:
 
 
 def _bump(*keys: str) -> None:
-    store().set_many({key: secrets.token_hex(6) for key in keys}, timeout=None)
+    values = {key: secrets.token_hex(6) for key in keys}
+    store().set_many(values, timeout=None)
+    now = time.monotonic()
+    for key, value in values.items():
+        _generations[key] = (value, now)  # this process sees its own change at once
+
+
+# Generations as this process last read them from a shared cache (Redis), with when: read
+# again after generation_seconds(), so other processes' changes show within that.
+_generations: dict[str, tuple[str | None, float]] = {}
+
+
+def generation_seconds() -> float:
+    """0 for the local-memory store (one process), else how stale another process's change
+    may look here: KOE_PAGE_CACHE_GENERATION_SECONDS, 1 s by default."""
+    if isinstance(store(), LocMemCache):
+        return 0.0
+    return _setting("KOE_PAGE_CACHE_GENERATION_SECONDS", 1.0)
+
+
+def _read(cache, keys: list[str]) -> dict:
+    """get_many, with generations younger than generation_seconds() from memory."""
+    fresh = generation_seconds()
+    now = time.monotonic()
+    got, wanted = {}, []
+    for key in keys:
+        known = _generations.get(key) if fresh and key.startswith("pc:g:") else None
+        if known is not None and now - known[1] < fresh:
+            if known[0] is not None:
+                got[key] = known[0]
+        else:
+            wanted.append(key)
+    if wanted:
+        fetched = cache.get_many(wanted)
+        got.update(fetched)
+        if fresh:
+            for key in wanted:
+                if key.startswith("pc:g:"):
+                    _generations[key] = (fetched.get(key), now)
+    return got
 
 
 def touch_blog(blog_id: int, *, site: bool = False) -> None:
@@ -273,7 +312,7 @@ def look_up(ask: Ask) -> Found:
     keys = [_site_key(), _layout_key()] + ([_blog_key(blog_id)] if blog_id else [])
     if known is None:
         keys.append(ask.key)
-    got = cache.get_many(keys)
+    got = _read(cache, keys)
     site_gen = got.get(_site_key())
     layout = got.get(_layout_key())
     blog_gen = got.get(_blog_key(blog_id)) if blog_id else None
@@ -282,7 +321,7 @@ def look_up(ask: Ask) -> Found:
         entry = got.get(ask.key) if known is None else cache.get(ask.key)
         if entry is not None and entry.blog_id is not None and entry.blog_id != blog_id:
             blog_id = entry.blog_id  # first look in this process, or the name changed hands
-            blog_gen = cache.get(_blog_key(blog_id))
+            blog_gen = _read(cache, [_blog_key(blog_id)]).get(_blog_key(blog_id))
         if entry is not None and _current(entry, site_gen, blog_gen, layout):
             _remember(ask.key, entry)
         else:
@@ -298,6 +337,14 @@ def _current(entry: Entry, site_gen, blog_gen, layout) -> bool:
 _hot: dict[str, tuple[Entry, float]] = {}  # key -> (entry, when it expires)
 _hot_lock = threading.Lock()
 HOT_BYTES = 32 * 1024 * 1024  # pages kept in this process's memory, at most
+
+
+def forget_local() -> None:
+    """Drop what this process keeps besides the shared store (tests, between cases)."""
+    with _hot_lock:
+        _hot.clear()
+    _generations.clear()
+    _usernames.clear()
 
 
 def _remember(key: str, entry: Entry) -> None:
@@ -376,11 +423,14 @@ def ensure_generations(found: Found) -> None:
             value = secrets.token_hex(6)
             if not cache.add(key, value, timeout=None):
                 value = cache.get(key)
+            _generations[key] = (value, time.monotonic())
             setattr(found, field, value)
 
 
 def ensure_blog_generation(blog_id: int) -> None:
-    store().add(_blog_key(blog_id), secrets.token_hex(6), timeout=None)
+    key = _blog_key(blog_id)
+    _generations.pop(key, None)  # read afresh next time, whoever made it
+    store().add(key, secrets.token_hex(6), timeout=None)
 
 
 def not_modified(ask: Ask, entry: Entry) -> bool:
