@@ -11,8 +11,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 
-from koe.analytics.models import DailyPostStats, Hit, HourlyStats
-from koe.blogs.models import Post
+from koe.analytics.models import DailyPostStats, Hit
 
 #: How many post ids go into one IN list (SQLite refuses very long ones).
 CHUNK = 500
@@ -66,48 +65,4 @@ def post_readers_per_day(post_ids: Iterable[int], first: date, last: date) -> di
             .order_by()
         )
         found.update(rows)
-    return found
-
-
-def tag_readers_per_day(tag_ids: Iterable[int], first: date, last: date) -> dict[tuple, int]:
-    """{(tag id, genre id or None): daily readers summed} of public posts carrying the tags."""
-    rows = (
-        DailyPostStats.objects.filter(
-            post__tags__in=list(tag_ids),
-            post__visibility=Post.Visibility.PUBLIC,
-            post__status=Post.Status.PUBLISHED,
-            date__gte=first,
-            date__lte=last,
-        )
-        .values("post__tags", "blog__genre_id")
-        .annotate(readers=Sum("visitors"))
-        .order_by()
-    )
-    return {(row["post__tags"], row["blog__genre_id"]): row["readers"] for row in rows}
-
-
-def blog_readers_recent_and_usual(
-    blog_ids: Iterable[int], now: datetime, *, hours: int = 3, days: int = 7
-) -> dict[int, tuple[int, float]]:
-    """{blog id: (readers in the last `hours` whole hours, their usual number in as many
-    hours over the `days` before)} from the hourly counts."""
-    ids = list(blog_ids)
-    this_hour = now.replace(minute=0, second=0, microsecond=0)
-    recent_from = this_hour - timedelta(hours=hours - 1)
-    usual_from = recent_from - timedelta(days=days)
-    found: dict[int, tuple[int, float]] = {}
-    for start in range(0, len(ids), CHUNK):
-        rows = (
-            HourlyStats.objects.filter(blog_id__in=ids[start : start + CHUNK])
-            .filter(hour__gte=usual_from, hour__lte=this_hour)
-            .values("blog_id")
-            .annotate(
-                recent=Sum(Case(When(hour__gte=recent_from, then="visitors"), default=0)),
-                before=Sum(Case(When(hour__lt=recent_from, then="visitors"), default=0)),
-            )
-            .order_by()
-        )
-        for row in rows:
-            usual = (row["before"] or 0) / (days * 24) * hours
-            found[row["blog_id"]] = (row["recent"] or 0, usual)
     return found
