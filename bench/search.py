@@ -508,7 +508,7 @@ def measure(args, queries, clock: Clock) -> dict:
             "like_index": sorted(t for t, q in idx if q in qs[:like_n]),
             "hits": statistics.mean(hits),
             "capped": capped,
-            "calls": {q: (lambda q=q: lookup(q)) for q in qs},
+            "calls": {q: (lambda q=q, lookup=lookup: lookup(q)) for q in qs},
         }
         p95 = percentile([t for t, _ in full], 0.95)
         say(clock, f"  {label}: do_search p95 {p95 * 1000:.1f} ms; LIKE scans done")
