@@ -7,8 +7,8 @@ by Koe behind nginx's proxy_cache.
     .venv/bin/python bench/readpath.py --server uvicorn      # the other ASGI server
 
 The server side (Koe, nginx) is pinned to CPU 0 with taskset and wrk to CPU 1. Each case is
-warmed up, then run three times; the medians are printed with p50/p99 and the non-2xx
-count, and the ratio to nginx static. The site is `koe demo`'s content plus one long post,
+warmed up, then the cases run in turn, three rounds (so a drifting load weighs on all alike);
+the medians are printed with p50/p99 and the non-2xx count, and the ratio to nginx static. The site is `koe demo`'s content plus one long post,
 made through Koe's actions in a throw-away data dir (and the PostgreSQL database
 koe_bench_readpath, dropped afterwards). Never run in CI.
 """
@@ -123,29 +123,38 @@ def wrk(url: str, seconds: float, connections: int) -> dict:
     }
 
 
-def measure(name: str, url: str, args, connections: int | None = None) -> dict:
-    connections = connections or args.connections
-    wrk(url, 3, connections)  # warm-up
-    runs = [wrk(url, args.duration, connections) for _ in range(args.runs)]
-    median = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
-    result = {
-        "name": name,
-        "rps": median["rps"],
-        "p50": median["p50"],
-        "p99": median["p99"],
-        "non2xx": sum(r["non2xx"] for r in runs),
-        "all": [r["rps"] for r in runs],
-        "steal": max(r["steal"] for r in runs),
-        "load": runs[-1]["load"],
-    }
-    print(
-        f"  {name:<28} {result['rps']:>9,.0f} req/s  p50 {result['p50']:7.2f} ms  "
-        f"p99 {result['p99']:7.2f} ms  non-2xx {result['non2xx']}  "
-        f"runs {', '.join(f'{r:,.0f}' for r in result['all'])}  "
-        f"steal {result['steal']:.1f} %  load {result['load']}",
-        flush=True,
-    )
-    return result
+def measure(cases: list[tuple[str, str, int]], args) -> list[dict]:
+    """Each case warmed up, then the cases taken in turn, round after round: a machine whose
+    load drifts (a shared one) then weighs on every case alike, and the ratios hold."""
+    for _name, url, connections in cases:
+        wrk(url, 3, connections)
+    runs: dict[str, list[dict]] = {name: [] for name, _url, _c in cases}
+    for _ in range(args.runs):
+        for name, url, connections in cases:
+            runs[name].append(wrk(url, args.duration, connections))
+    results = []
+    for name, _url, _c in cases:
+        mine = runs[name]
+        median = sorted(mine, key=lambda r: r["rps"])[len(mine) // 2]
+        result = {
+            "name": name,
+            "rps": median["rps"],
+            "p50": median["p50"],
+            "p99": median["p99"],
+            "non2xx": sum(r["non2xx"] for r in mine),
+            "all": [r["rps"] for r in mine],
+            "steal": max(r["steal"] for r in mine),
+            "load": " / ".join(r["load"].split()[0] for r in mine),
+        }
+        print(
+            f"  {name:<28} {result['rps']:>9,.0f} req/s  p50 {result['p50']:7.2f} ms  "
+            f"p99 {result['p99']:7.2f} ms  non-2xx {result['non2xx']}  "
+            f"runs {', '.join(f'{r:,.0f}' for r in result['all'])}  "
+            f"steal {result['steal']:.1f} %  load {result['load']}",
+            flush=True,
+        )
+        results.append(result)
+    return results
 
 
 def rss_mb(pid: int) -> float:
@@ -296,14 +305,16 @@ def run_database(database: str, args, servers: Servers) -> list[dict]:
                                  proxy_port=proxy_port, koe_location=koe_location()))  # fmt: skip
         nginx = servers.start(["nginx", "-c", conf, "-p", data_dir], log=log)
         wait_for(f"http://127.0.0.1:{static_port}/")
-        results.append(measure("nginx static file", f"http://127.0.0.1:{static_port}/", args))
-        results.append(measure("Koe, page cache", url, args))
-        results.append(measure("Koe behind nginx proxy_cache", f"http://127.0.0.1:{proxy_port}"
-                               + post_path, args))  # fmt: skip
-        # Rendering takes milliseconds: 8 connections keep the server busy without queueing
-        # requests past wrk's timeout.
-        results.append(measure("Koe, uncached", f"http://127.0.0.1:{bare_port}{post_path}", args,
-                               connections=8))  # fmt: skip
+        proxied = f"http://127.0.0.1:{proxy_port}{post_path}"
+        cases = [
+            ("nginx static file", f"http://127.0.0.1:{static_port}/", args.connections),
+            ("Koe, page cache", url, args.connections),
+            ("Koe behind nginx proxy_cache", proxied, args.connections),
+            # Rendering takes milliseconds: 8 connections keep the server busy without
+            # queueing requests past wrk's timeout.
+            ("Koe, uncached", f"http://127.0.0.1:{bare_port}{post_path}", 8),
+        ]
+        results = measure(cases, args)
         servers.stop(nginx)
         servers.stop(bare)
         servers.stop(koe)

@@ -76,7 +76,7 @@ def test_a_signed_in_reader_never_gets_the_cached_page(public_post, bob):
     page = get(client, public_post.get_absolute_url())
     assert "X-Koe-Cache" not in page
     assert "/@bob/" in page.content.decode()  # the header's "My blog" is theirs
-    assert "Log out" in page.content.decode() and "public" not in page.get("Cache-Control", "")
+    assert "Log out" in page.content.decode() and page["Cache-Control"] == "private"
 
 
 def test_no_one_gets_a_page_made_for_another_person(public_post, bob):
