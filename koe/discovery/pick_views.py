@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
+from koe.core import pagecache
 from koe.core.decorators import staff_required
 from koe.discovery import picks
 from koe.discovery.models import Pick
@@ -52,6 +53,7 @@ class PickForm(forms.Form):
 
 
 @require_safe
+@pagecache.site_page
 def picks_page(request):
     context = {
         "live": picks.front_picks(),

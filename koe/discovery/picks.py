@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from koe.blogs.models import Post
+from koe.core import pagecache
 from koe.core.text import clean_line
 from koe.discovery.models import Pick
 from koe.social.notifications import Kind, notify
@@ -140,6 +141,7 @@ def do_pick(post, staff_user, *, starts_at, ends_at, headline: str = "") -> Pick
         )
     # No actor: the pick is Koe's, and a blogger who blocked a staff member still hears of it.
     notify(author, Kind.PICK, blog=post.blog, post=post, text=text)
+    pagecache.touch_site()  # the front page and /picks/ list it
     return pick
 
 
@@ -148,7 +150,10 @@ def do_end_pick(pick: Pick, staff_user) -> bool:
     """Stop showing a pick now; False when it had ended already."""
     check_staff(staff_user)
     now = timezone.now()
-    return bool(Pick.objects.filter(pk=pick.pk, ends_at__gt=now).update(ends_at=now))
+    ended = bool(Pick.objects.filter(pk=pick.pk, ends_at__gt=now).update(ends_at=now))
+    if ended:
+        pagecache.touch_site()
+    return ended
 
 
 @transaction.atomic
@@ -161,4 +166,5 @@ def do_answer_headline(pick: Pick, user, *, accept: bool) -> Pick:
         raise ValidationError(_("No headline was proposed for this pick."), code="headline")
     pick.headline_status = Headline.ACCEPTED if accept else Headline.DECLINED
     pick.save(update_fields=["headline_status"])
+    pagecache.touch_site()
     return pick

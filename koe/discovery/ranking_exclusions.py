@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from koe.blogs.models import Blog
+from koe.core import pagecache
 from koe.core.text import clean_line
 from koe.discovery.models import RankingExclusion
 from koe.discovery.ranking_tasks import recompute_rankings
@@ -45,6 +46,7 @@ def do_exclude(blog: Blog, staff_user, reason: str) -> RankingExclusion:
     if current is not None:
         return current
     exclusion = RankingExclusion.objects.create(blog=blog, reason=reason, excluded_by=staff_user)
+    pagecache.touch_site()  # cached ranking pages leave the blog out at once
     transaction.on_commit(_recompute_soon)
     return exclusion
 
@@ -59,6 +61,7 @@ def do_restore(blog: Blog, staff_user) -> bool:
         .update(restored_at=timezone.now(), restored_by=staff_user)
     )
     if changed:
+        pagecache.touch_site()
         transaction.on_commit(_recompute_soon)
     return bool(changed)
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from koe.blogs.models import OFFICIAL_CATEGORIES, Blog, Genre
+from koe.core import pagecache
 from koe.core.decorators import staff_required
 from koe.discovery import ranking_exclusions, rankings
 from koe.discovery.models import Ranking, RankingExclusion
@@ -50,6 +51,7 @@ def _ranking_page(request, *, board: str, template_context: dict, posts_allowed:
 
 
 @require_safe
+@pagecache.site_page
 def ranking(request, genre=None):
     if genre is None:
         return _ranking_page(
@@ -62,6 +64,7 @@ def ranking(request, genre=None):
 
 
 @require_safe
+@pagecache.site_page
 def official(request):
     category = request.GET.get("category", "")
     if category and category not in CATEGORY_NAMES:
@@ -83,6 +86,7 @@ def official(request):
 
 
 @require_safe
+@pagecache.site_page
 def about(request):
     context = {"top": rankings.TOP, "per_page": PER_PAGE}
     return render(request, "discovery/ranking_about.html", context)

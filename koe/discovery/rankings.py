@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from koe.analytics import readers
 from koe.blogs.models import Blog, Post
+from koe.core import pagecache
 from koe.discovery.models import Ranking, RankingEntry, RankingExclusion
 
 TOP = 100
@@ -215,6 +216,7 @@ def compute_all(today: date | None = None, now=None, *, only_today: bool = False
     # Only the latest "today so far" means anything; old days are pruned after a while.
     Ranking.objects.filter(period=Period.TODAY, start__lt=today).delete()
     Ranking.objects.filter(period=Period.DAY, start__lt=today - timedelta(days=KEEP_DAYS)).delete()
+    pagecache.touch_site()  # cached ranking pages show the new snapshots
     return written
 
 
