@@ -238,6 +238,7 @@ def ranked(people):
 
 def test_staff_take_a_blog_out_with_a_reason_and_the_blogger_sees_it(ranked, staff, client):
     bob = ranked["bob"]
+    assert "Bob" in Client().get("/ranking/").content.decode()  # now cached for readers
     client.force_login(staff)
     assert client.get("/ranking/manage/").status_code == 200
     response = client.post(
