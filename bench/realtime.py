@@ -274,6 +274,10 @@ def run(layer: str, args) -> dict:
         "KOE_DATA_DIR": data_dir,
         "KOE_SECRET_KEY": "bench-realtime-" + "k" * 40,
         "DJANGO_SETTINGS_MODULE": "koe.settings",
+        # Granian (koe run's default server) takes at most backlog/workers = 1,024 requests
+        # at once per worker, and a stream is a request that lasts: let it hold them all.
+        "GRANIAN_BACKPRESSURE": str(readers + 1000),
+        "GRANIAN_BACKLOG": "4096",
     }
     for key in ("KOE_DEBUG", "KOE_DATABASE_URL", "KOE_REDIS_URL"):
         env.pop(key, None)

@@ -76,6 +76,9 @@ class Reader:
         # uvicorn's send writes to the transport without awaiting unless the socket's
         # buffer is full; driving it by hand spares a task switch per reader and event.
         step = self.send({"type": "http.response.body", "body": data, "more_body": True})
+        if not hasattr(step, "send"):  # another server's awaitable: the loop runs it in order
+            asyncio.ensure_future(step)
+            return
         try:
             step.send(None)
         except StopIteration:
