@@ -146,8 +146,10 @@ def test_the_second_run_adds_nothing(demo):
     output, errors = run_demo()
     assert row_counts() == rows
     assert media_files() == files
-    assert output.count("(already there)") == len(BLOGS) + 1  # and the social line
+    # One per blog, the social line and the crisis archive.
+    assert output.count("(already there)") == len(BLOGS) + 2
     assert "Social: " in output
+    assert "Koe Now: demo timeline already there" in output
     assert "0 accounts, 0 posts, 0 comments and 0 likes added" in output
     assert printed_password(output) == printed_password(demo)
     assert errors == ""
@@ -357,3 +359,17 @@ def test_the_demo_account_home_feed_has_posts_reblogs_and_a_members_only_post(de
 
     page = signed_in(client).get("/home/").content.decode()
     assert posts[0].title in page
+
+
+def test_a_lively_public_timeline_and_a_past_crisis_in_the_archive(demo, client):
+    from koe.crisis.models import Crisis
+    from koe.now.models import ShortPost
+
+    assert "Koe Now: " in demo and "Crisis archive: " in demo
+    assert ShortPost.objects.count() >= 5
+    assert ShortPost.objects.filter(reply_to__isnull=False).exists()
+    past = Crisis.objects.get()
+    assert past.ended_at is not None
+    assert client.get("/now/").status_code == 200
+    archive = client.get("/crisis/archive/")
+    assert archive.status_code == 200 and past.name in archive.content.decode()

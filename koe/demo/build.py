@@ -26,6 +26,7 @@ from faker import Faker
 from koe.accounts import services as account_services
 from koe.blogs import services as blog_services
 from koe.blogs.models import Genre, Post
+from koe.crisis import demo as crisis_demo
 from koe.demo import art
 from koe.demo.content import (
     COMMENTS_EN,
@@ -41,6 +42,7 @@ from koe.demo.readers import ensure_readers
 from koe.demo.recent import ensure_recent
 from koe.demo.social import ensure_social
 from koe.demo.texts import BLOGS
+from koe.now import demo as now_demo
 from koe.social import services as social_services
 from koe.social.models import Comment
 
@@ -298,4 +300,6 @@ def build_demo(progress: Callable[[str], None] = lambda line: None) -> DemoResul
     progress(ensure_social(users).line())
     progress(ensure_recent(users).line())
     progress(ensure_readers(users, progress).line())
+    now_demo.populate(users, progress)
+    crisis_demo.populate(progress)
     return DemoResult(blogs=reports, new_accounts=created, password_ok=password_ok)
