@@ -28,7 +28,7 @@ PO_PATH = LOCALE_DIR / "django.po"
 MO_PATH = LOCALE_DIR / "django.mo"
 
 # Strings that read the same in Japanese (product names, formats, abbreviations).
-SAME_IN_JAPANESE = {"PR", "RSS", "Atom", "URL", "HTML", "Markdown", "OK", "UTC", "Koe"}
+SAME_IN_JAPANESE = {"PR", "RSS", "Atom", "URL", "HTML", "Markdown", "OK", "UTC", "Koe", "Koe Now"}
 
 
 # --- A small reader of .po files, standard library only.
