@@ -2,7 +2,7 @@
 
 A stream first sends what the reader missed since Last-Event-ID (or ?last=, which the
 page fills in so nothing between render and connect is lost), then what the hub hands it.
-Other apps serve a stream of their own with `sse_response(request, stream)`.
+Other apps serve a stream of their own with `sse_response(request, Reader(stream))`.
 """
 
 from __future__ import annotations
