@@ -27,6 +27,14 @@ from koe.social import services as social_services
 from koe.social.models import Comment
 from tests.conftest import make_user, publish
 
+
+@pytest.fixture(autouse=True)
+def _pages_as_rendered(settings):
+    """The checker knows Koe's forms by their CSRF token, which cached pages leave out (the
+    page cache keeps the rendered bytes minus that token: tests/test_page_cache.py)."""
+    settings.KOE_PAGE_CACHE = False
+
+
 # ### The corpus ###
 
 _ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|[ntr\\])")
