@@ -1,7 +1,7 @@
 """Blogs' answers to what accounts announces, and what makes cached pages stale."""
 
 from django.conf import settings
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -40,12 +40,31 @@ def end_memberships_between(sender, blocker, blocked, **kwargs):
 _AUTOSAVED = frozenset({"title", "body", "body_html", "excerpt", "updated_at"})
 
 
+@receiver(pre_save, sender=Post)
+def remember_whether_public(sender, instance, update_fields=None, **kwargs):
+    if instance.status == Post.Status.DRAFT and update_fields and set(update_fields) <= _AUTOSAVED:
+        return
+    instance._was_public = (
+        instance.pk is not None and Post.objects.public().filter(pk=instance.pk).exists()
+    )
+
+
 @receiver(post_save, sender=Post)
 @receiver(post_delete, sender=Post)
 def forget_pages_of_post(sender, instance, update_fields=None, **kwargs):
     if instance.status == Post.Status.DRAFT and update_fields and set(update_fields) <= _AUTOSAVED:
         return  # a draft's words kept while typing: on no public page
+    gone = kwargs.get("created") is None  # post_delete sends no "created"
+    if getattr(instance, "_was_public", False) and (gone or not instance.is_public):
+        # A public post left the public: other blogs' cached pages may show it too
+        # (related posts, reblog cards, rankings, picks), so every cached page retires.
+        pagecache.touch_layout()
     pagecache.touch_blog(instance.blog_id, site=True)
+
+
+@receiver(pre_delete, sender=Post)
+def remember_whether_public_before_deleting(sender, instance, **kwargs):
+    instance._was_public = instance.is_public
 
 
 @receiver(post_published)
@@ -69,5 +88,7 @@ def forget_pages_of_category(sender, instance, **kwargs):
 def forget_pages_of_person(sender, instance, update_fields=None, **kwargs):
     if update_fields and set(update_fields) <= {"last_login"}:
         return
+    if not instance.is_active:
+        pagecache.touch_layout()  # their posts leave every page that showed them
     for blog_id in Blog.objects.filter(owner=instance).values_list("pk", flat=True):
         pagecache.touch_blog(blog_id, site=True)  # name and picture on their pages and cards
