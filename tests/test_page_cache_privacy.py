@@ -61,3 +61,17 @@ def test_a_post_that_leaves_the_public_leaves_other_blogs_cached_pages(db, how):
     hide(theirs, how)
     body, _ = page(url)
     assert "Miso soup at dawn" not in body
+
+
+def test_the_blogs_bubble_shows_a_new_short_post_and_forgets_a_deleted_one(db):
+    from koe.now import services as now_services
+
+    alice = make_user("alice")
+    publish(alice, title="Hello", body="Words.")
+    warm("/@alice/")
+    page("/@alice/")
+    assert page("/@alice/")[1] == "hit"
+    short = now_services.do_post(alice, text="Trains are running again on the Ginza line")
+    assert "Trains are running again" in page("/@alice/")[0]
+    now_services.do_delete(alice, short)
+    assert "Trains are running again" not in page("/@alice/")[0]

@@ -9,7 +9,7 @@ class NowConfig(AppConfig):
 
     def ready(self):
         from koe.core import slots
-        from koe.now import panels
+        from koe.now import panels, receivers  # noqa: F401 (receivers connect on import)
 
         slots.register("footer_links", panels.footer_link, order=20)
         slots.register("blog_sidebar", panels.latest_bubble, order=5)
