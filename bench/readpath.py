@@ -8,9 +8,10 @@ by Koe behind nginx's proxy_cache.
 
 The server side (Koe, nginx) is pinned to CPU 0 with taskset and wrk to CPU 1. Each case is
 warmed up, then the cases run in turn, three rounds (so a drifting load weighs on all alike);
-the medians are printed with p50/p99 and the non-2xx count, and the ratio to nginx static. The site is `koe demo`'s content plus one long post,
-made through Koe's actions in a throw-away data dir (and the PostgreSQL database
-koe_bench_readpath, dropped afterwards). Never run in CI.
+the medians are printed with p50/p99 and the non-2xx count, and the ratio to nginx static.
+The site is `koe demo`'s content plus one long post, made through Koe's actions in a
+throw-away data dir (and the PostgreSQL database koe_bench_readpath, dropped afterwards).
+Never run in CI.
 """
 
 from __future__ import annotations

@@ -40,8 +40,7 @@ def get(client, url, **headers):
 def warm(*urls):
     """Before a blog's first page is kept, a process must have rendered one of its pages
     once: it learns which blog the name is, and reads its generation before the next."""
-    pagecache._usernames.clear()
-    pagecache._hot.clear()
+    pagecache.forget_local()
     for url in urls:
         reader().get(url)
 
