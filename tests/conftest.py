@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import time
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache, caches
 from django.test import TestCase
 from PIL import Image as PILImage
@@ -22,6 +24,23 @@ def _steady_rate_windows(monkeypatch):
     """Rate-limit windows that never roll over in the middle of a test (no flaky limits)."""
     start = int(time.time())
     monkeypatch.setattr("django_ratelimit.core._get_window", lambda value, period: start + period)
+
+
+_DB_FIXTURES = frozenset({"db", "transactional_db", "live_server", "_django_db_helper"})
+
+
+@pytest.fixture(autouse=True)
+def _genres(request):
+    """Genres come from a migration; a test that commits (a browser test's live server)
+    has the database emptied afterwards, genres too. They are put back before each test
+    that uses the database, so the order tests run in does not matter."""
+    if _DB_FIXTURES.isdisjoint(request.fixturenames):
+        return
+    request.getfixturevalue("_django_db_helper")
+    from koe.blogs.models import Genre
+
+    if not Genre.objects.exists():
+        importlib.import_module("koe.blogs.migrations.0002_genres").add_genres(apps, None)
 
 
 @pytest.fixture(autouse=True)
