@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import sys
 
 from django.conf import settings
@@ -11,6 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 log = logging.getLogger("koe")
+
+#: Requests (open live streams, mostly) one Granian worker takes at once.
+STREAMS_PER_WORKER = 20_000
 
 
 class Command(BaseCommand):
@@ -83,6 +87,14 @@ class Command(BaseCommand):
         from koe.core import serving
 
         os.environ[serving.CONSUMER_ENV] = "1" if consumer else "0"
+        # A live timeline is a request that lasts: Granian's default of backlog/workers
+        # (1,024) requests at once per worker would stop the server at the 1,025th reader.
+        # Each open stream costs about 33 KB; the file limit is raised to match.
+        os.environ.setdefault("GRANIAN_BACKPRESSURE", str(STREAMS_PER_WORKER))
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = 65_536 if hard == resource.RLIM_INFINITY else hard
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
         args = [
             sys.executable, "-m", "granian", "--interface", "asginl", "--factory",
             "--host", host, "--port", str(port), "--workers", str(workers),
