@@ -59,7 +59,16 @@ class ServerThread(threading.Thread):
     def run(self):
         self.server.run()
 
+    def _backends(self) -> set[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return {pid for (pid,) in cursor.fetchall()}
+
     def __enter__(self):
+        self.before = self._backends() if connection.vendor == "postgresql" else set()
         self.start()
         deadline = time.monotonic() + WAIT
         while not self.server.started and time.monotonic() < deadline:
@@ -71,11 +80,16 @@ class ServerThread(threading.Thread):
         self.join(WAIT)
         if connection.vendor == "postgresql":
             # The server's worker threads kept connections; the test database must drop.
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
+            # Only those: other threads of this worker (a browser test's live server) keep
+            # theirs.
+            mine = sorted(self._backends() - self.before)
+            if mine:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE pid = ANY(%s)",
+                        [mine],
+                    )
 
 
 @pytest.fixture
