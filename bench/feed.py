@@ -25,10 +25,16 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
-from machine import cpu_model, cpu_times, load
+from machine import (
+    cpu_model,
+    cpu_times,
+    create_database,
+    drop_database,
+    load,
+    strip_database,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_NAME = "koe_bench_feed"
 
 GOAL_FEED_P99_MS = 25.0
@@ -94,34 +100,11 @@ def main() -> int:
             if not args.keep:
                 shutil.rmtree(data_dir, ignore_errors=True)
                 if database == "postgres":
-                    drop_pg_database()
+                    drop_database(PG_NAME)
             if isinstance(stop, KeyboardInterrupt):
                 return 130
         failed += rc != 0
     return 1 if failed else 0
-
-
-def strip_database(argv: list[str]) -> list[str]:
-    out, skip = [], False
-    for a in argv:
-        if skip:
-            skip = False
-        elif a == "--database":
-            skip = True
-        elif not a.startswith("--database="):
-            out.append(a)
-    return out
-
-
-def pg_admin():
-    import psycopg
-
-    return psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True)
-
-
-def drop_pg_database() -> None:
-    with pg_admin() as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
 
 
 # ### Helpers ###
@@ -163,10 +146,7 @@ def run_child(args) -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "koe.settings"
     os.environ["KOE_DEBUG"] = "false"
     if args.database == "postgres":
-        drop_pg_database()
-        with pg_admin() as conn:
-            conn.execute(f"CREATE DATABASE {PG_NAME}")
-        os.environ["KOE_DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
+        os.environ["KOE_DATABASE_URL"] = create_database(PG_NAME)
     else:
         os.environ.pop("KOE_DATABASE_URL", None)
     sys.path.insert(0, ROOT)
@@ -184,7 +164,7 @@ def run_child(args) -> int:
         else:
             shutil.rmtree(args.child_data_dir, ignore_errors=True)
             if args.database == "postgres":
-                drop_pg_database()
+                drop_database(PG_NAME)
 
 
 def bench(args, clock: Clock, steal0) -> int:

@@ -32,3 +32,40 @@ def cpu_model() -> str:
 
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+# ### Throw-away PostgreSQL databases, and the argument every parent hands its children ###
+
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+
+
+def pg_admin():
+    import psycopg
+
+    return psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True)
+
+
+def drop_database(name: str) -> None:
+    with pg_admin() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def create_database(name: str) -> str:
+    """A new, empty database `name` (an old one is dropped first); returns its URL."""
+    drop_database(name)
+    with pg_admin() as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"{PG_SERVER}/{name}"
+
+
+def strip_database(argv: list[str]) -> list[str]:
+    """The command line without its --database choice (the parent gives each child one)."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--database":
+            skip = True
+        elif not a.startswith("--database="):
+            out.append(a)
+    return out

@@ -30,10 +30,9 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from machine import cpu_model, cpu_times, load, steal_since
+from machine import cpu_model, cpu_times, create_database, drop_database, load, steal_since
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_NAME = "koe_bench_ranking"
 GOAL_DAILY_S = 30.0
 TODAY = date(2026, 3, 21)  # the site's date when the task runs: yesterday is the 20th
@@ -114,16 +113,9 @@ def main() -> int:
     return 1 if failed else 0
 
 
-def pg_admin():
-    import psycopg
-
-    return psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True)
-
-
 def drop_pg_database() -> None:
     try:
-        with pg_admin() as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+        drop_database(PG_NAME)
     except Exception as e:  # noqa: BLE001 - PostgreSQL may simply not be there
         print(f"(could not drop {PG_NAME}: {e})")
 
@@ -139,10 +131,7 @@ def run_child(args) -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "koe.settings"
     os.environ["KOE_DEBUG"] = "false"
     if database == "postgres":
-        drop_pg_database()
-        with pg_admin() as conn:
-            conn.execute(f"CREATE DATABASE {PG_NAME}")
-        os.environ["KOE_DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
+        os.environ["KOE_DATABASE_URL"] = create_database(PG_NAME)
     sys.path.insert(0, ROOT)
     import django
 
@@ -220,8 +209,8 @@ def build(n: int) -> None:
     days = [TODAY - timedelta(days=d) for d in range(TODAY.day + 30, -1, -1)]  # and last month
     say(f"DailyStats: {len(blog_ids):,} blogs x {len(days)} days")
     for day in days:
-        insert(DailyStats, ["blog", "date", "views", "visitors", "bot_views", "seconds"],
-               [(b, day, weight[b] * 2, max(1, int(weight[b] * random.uniform(.5, 1.5))), 0, 0)
+        insert(DailyStats, ["blog", "date", "views", "visitors", "bot_views", "seconds", "timed"],
+               [(b, day, weight[b] * 2, max(1, int(weight[b] * random.uniform(.5, 1.5))), 0, 0, 0)
                 for b in blog_ids])  # fmt: skip
     say("DailyPostStats: a third of the blogs' posts read each day")
     rows = 0
@@ -229,8 +218,10 @@ def build(n: int) -> None:
         batch = []
         for b in random.sample(blog_ids, len(blog_ids) // 3):
             for post_id in posts[b]:
-                batch.append((b, post_id, day, weight[b], max(1, weight[b] // 2)))
-        insert(DailyPostStats, ["blog", "post", "date", "views", "visitors"], batch)
+                batch.append((b, post_id, day, weight[b], max(1, weight[b] // 2), 0, 0))
+        insert(
+            DailyPostStats, ["blog", "post", "date", "views", "visitors", "seconds", "timed"], batch
+        )
         rows += len(batch)
     say(f"{rows:,} post-days; analysing")
     with connection.cursor() as cursor:

@@ -32,13 +32,20 @@ from feed import (
     percentile,
     restore_indexes,
     say,
-    strip_database,
     without_indexes,
 )
-from machine import cpu_model, cpu_times, load, steal_since
+from machine import (
+    PG_SERVER,
+    cpu_model,
+    cpu_times,
+    create_database,
+    drop_database,
+    load,
+    steal_since,
+    strip_database,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_NAME = "koe_bench_search"
 
 GOAL_P95_MS = 30.0
@@ -108,22 +115,11 @@ def main() -> int:
             if not args.keep:
                 shutil.rmtree(data_dir, ignore_errors=True)
                 if database == "postgres":
-                    drop_pg_database()
+                    drop_database(PG_NAME)
             if isinstance(stop, KeyboardInterrupt):
                 return 130
         failed += rc != 0
     return 1 if failed else 0
-
-
-def pg_admin():
-    import psycopg
-
-    return psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True)
-
-
-def drop_pg_database() -> None:
-    with pg_admin() as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
 
 
 # ### The child: one database ###
@@ -138,9 +134,7 @@ def run_child(args) -> int:
     os.environ["KOE_DEBUG"] = "false"
     if args.database == "postgres":
         if not args.reuse:
-            drop_pg_database()
-            with pg_admin() as conn:
-                conn.execute(f"CREATE DATABASE {PG_NAME}")
+            create_database(PG_NAME)
         os.environ["KOE_DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
     else:
         os.environ.pop("KOE_DATABASE_URL", None)
@@ -159,7 +153,7 @@ def run_child(args) -> int:
         else:
             shutil.rmtree(args.child_data_dir, ignore_errors=True)
             if args.database == "postgres":
-                drop_pg_database()
+                drop_database(PG_NAME)
 
 
 def bench(args, clock: Clock, steal0) -> int:
