@@ -69,3 +69,37 @@ def strip_database(argv: list[str]) -> list[str]:
         elif not a.startswith("--database="):
             out.append(a)
     return out
+
+
+def run_per_database(script: str, args, *, pg_name: str, prefix: str, data_dir: str = "") -> int:
+    """Run `script` once per database chosen by --database, each in a child process of its
+    own (given --database and --child-data-dir) under args.minutes; a child that is stopped
+    has its data dir and database removed unless args.keep."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(script)))
+    databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    failed = 0
+    for database in databases:
+        child_dir = data_dir or tempfile.mkdtemp(prefix=f"{prefix}-{database}-")
+        cmd = [sys.executable, os.path.abspath(script), *strip_database(sys.argv[1:]),
+               "--database", database, "--child-data-dir", child_dir]  # fmt: skip
+        child = subprocess.Popen(cmd, cwd=root)  # noqa: S603 - this interpreter, our script
+        try:
+            rc = child.wait(timeout=args.minutes * 60)
+        except (subprocess.TimeoutExpired, KeyboardInterrupt) as stop:
+            child.kill()
+            child.wait()
+            print(f"\n!! {database}: stopped ({type(stop).__name__}); cleaning up", flush=True)
+            rc = 1
+            if not args.keep:
+                shutil.rmtree(child_dir, ignore_errors=True)
+                if database == "postgres":
+                    drop_database(pg_name)
+            if isinstance(stop, KeyboardInterrupt):
+                return 130
+        failed += rc != 0
+    return 1 if failed else 0

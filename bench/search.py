@@ -18,9 +18,7 @@ import platform
 import random
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -41,8 +39,8 @@ from machine import (
     create_database,
     drop_database,
     load,
+    run_per_database,
     steal_since,
-    strip_database,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -91,35 +89,9 @@ def main() -> int:
     args = parse_args()
     if args.child_data_dir:
         return run_child(args)
-    databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
-    failed = 0
-    for database in databases:
-        data_dir = args.reuse or tempfile.mkdtemp(prefix=f"koe-bench-search-{database}-")
-        cmd = [
-            sys.executable,
-            os.path.abspath(__file__),
-            *strip_database(sys.argv[1:]),
-            "--database",
-            database,
-            "--child-data-dir",
-            data_dir,
-        ]
-        child = subprocess.Popen(cmd, cwd=ROOT)
-        try:
-            rc = child.wait(timeout=args.minutes * 60)
-        except (subprocess.TimeoutExpired, KeyboardInterrupt) as stop:
-            child.kill()
-            child.wait()
-            print(f"\n!! {database}: stopped ({type(stop).__name__}); cleaning up", flush=True)
-            rc = 1
-            if not args.keep:
-                shutil.rmtree(data_dir, ignore_errors=True)
-                if database == "postgres":
-                    drop_database(PG_NAME)
-            if isinstance(stop, KeyboardInterrupt):
-                return 130
-        failed += rc != 0
-    return 1 if failed else 0
+    return run_per_database(
+        __file__, args, pg_name=PG_NAME, prefix="koe-bench-search", data_dir=args.reuse or ""
+    )
 
 
 # ### The child: one database ###
