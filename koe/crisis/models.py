@@ -9,8 +9,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from koe.accounts.services import blocked_user_ids
 
 MAX_NAME = 100
 MAX_AREA = 100
@@ -127,6 +130,15 @@ class Alert(models.Model):
         return self.author.name if self.author else "Koe"
 
 
+class CheckInQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Anyone may find a check-in (a person finder), but not of someone blocked either way."""
+        found = self.filter(user__is_active=True).select_related("user")
+        if user is not None and user.is_authenticated:
+            found = found.exclude(user_id__in=blocked_user_ids(user))
+        return found
+
+
 class CheckIn(models.Model):
     """安否確認: one person saying "I am safe", once per crisis (a later one replaces it)."""
 
@@ -141,6 +153,8 @@ class CheckIn(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CheckInQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["crisis", "user"], name="crisis_checkin_once")
@@ -149,6 +163,11 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} safe in {self.crisis}"
+
+    def get_absolute_url(self) -> str:
+        """The person finder, searching for this person: where their check-in shows."""
+        query = urlencode({"q": self.user.username})
+        return f"{reverse('crisis:people', args=[self.crisis_id])}?{query}"
 
 
 class LookingFor(models.Model):

@@ -107,7 +107,7 @@ def _mark_searches_found(checkin: CheckIn, *, tell: bool) -> int:
             gettext_noop("%(name)s, whom you are looking for, has checked in as safe."),
             name=user.name,
         )
-        notify(search.seeker, Kind.SAFETY, actor=user, text=text)
+        notify(search.seeker, Kind.SAFETY, actor=user, target=checkin, text=text)
     return found
 
 
@@ -146,7 +146,9 @@ def notify_followers_of_checkin(checkin_id: int) -> int:
                 crisis=checkin.crisis.name,
             )
         with transaction.atomic():
-            sent += bool(notify(reader, Kind.SAFETY, actor=user, blog=blog, text=text))
+            sent += bool(
+                notify(reader, Kind.SAFETY, actor=user, blog=blog, target=checkin, text=text)
+            )
     return sent
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from koe.accounts.services import blocked_user_ids
 from koe.blogs.models import Image, Tag
-from koe.social.models import Follow
+from koe.social.models import Follow, Notification
 
 MAX_LENGTH = 300
 MAX_IMAGES = 4
@@ -97,6 +98,10 @@ class ShortPost(models.Model):
     reply_count = models.PositiveIntegerField(default=0, editable=False)
     repost_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: Notifications about this post go with it: a deleted post leaves no words behind.
+    notifications = GenericRelation(
+        Notification, content_type_field="target_type", object_id_field="target_id"
+    )
 
     objects = ShortPostQuerySet.as_manager()
 
@@ -123,6 +128,11 @@ class ShortPost(models.Model):
     @property
     def is_public(self) -> bool:
         return self.visibility == self.Visibility.PUBLIC
+
+    @property
+    def notification_excerpt(self) -> str:
+        """How a notification names it; shown only while its reader may see the post."""
+        return self.text[:100]
 
 
 class ShortPostLike(models.Model):

@@ -121,7 +121,7 @@ def do_post(
             post.tags.set([Tag.objects.get_or_create(name=n)[0] for n in now_text.hashtags(body)])
             if reply_to is not None:
                 ShortPost.objects.filter(pk=reply_to.pk).update(reply_count=F("reply_count") + 1)
-                notify(reply_to.author, Kind.MENTION, actor=user, text=body[:100])
+                _tell(reply_to.author, Kind.MENTION, post)
             _notify_mentions(post, exclude={reply_to.author_id} if reply_to else set())
             publish(NOW_STREAM, "post", _payload(post))
     except Exception:
@@ -138,9 +138,16 @@ def _notify_mentions(post: ShortPost, exclude: set[int]) -> None:
     for person in people:
         if person.pk in exclude or person.pk == post.author_id:
             continue
-        # Deny by default: nobody hears of a post they may not read.
-        if ShortPost.objects.visible_to(person).filter(pk=post.pk).exists():
-            notify(person, Kind.MENTION, actor=post.author, text=post.text[:100])
+        _tell(person, Kind.MENTION, post)
+
+
+def _tell(person, kind: str, post: ShortPost) -> None:
+    """Notify with a link to the post (never a copy of its words, which may change or go).
+
+    Deny by default: nobody hears of a post they may not read (a followers-only reply
+    to someone who does not follow its author tells them nothing)."""
+    if ShortPost.objects.visible_to(person).filter(pk=post.pk).exists():
+        notify(person, kind, actor=post.author, target=post)
 
 
 def check_can_delete(user, post: ShortPost) -> None:
@@ -181,7 +188,7 @@ def do_like(user, post: ShortPost) -> bool:
         with transaction.atomic():
             ShortPostLike.objects.create(post=post, user=user)
             ShortPost.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
-            notify(post.author, Kind.LIKE, actor=user, text=post.text[:100])
+            notify(post.author, Kind.LIKE, actor=user, target=post)
     except IntegrityError:
         return False
     return True
@@ -214,7 +221,7 @@ def do_repost(user, post: ShortPost) -> ShortPost:
             check_not_flooding(user)
             repost = ShortPost.objects.create(author=user, repost_of=post)
             ShortPost.objects.filter(pk=post.pk).update(repost_count=F("repost_count") + 1)
-            notify(post.author, Kind.REBLOG, actor=user, text=post.text[:100])
+            notify(post.author, Kind.REBLOG, actor=user, target=post)
             publish(NOW_STREAM, "post", _payload(repost))
     except IntegrityError:
         return ShortPost.objects.get(author=user, repost_of=post)

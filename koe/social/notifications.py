@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -31,9 +33,12 @@ def preferences_for(user) -> dict[str, tuple[bool, bool]]:
     return {kind: chosen.get(kind, (True, False)) for kind in Kind.values}
 
 
-def notify(recipient, kind: str, *, actor=None, blog=None, post=None, text: str = ""):
+def notify(recipient, kind: str, *, actor=None, blog=None, post=None, target=None, text: str = ""):
     """Tell someone, unless it is about themselves, they muted or blocked the actor,
-    or they chose not to hear of this kind. Call inside the action's transaction."""
+    or they chose not to hear of this kind. Call inside the action's transaction.
+
+    `target` is what it is about when that is not a blog post (see with_links); keep its
+    words out of `text`, which stays however the target changes later."""
     if recipient is None or not recipient.is_active:
         return None
     if actor is not None:
@@ -50,6 +55,7 @@ def notify(recipient, kind: str, *, actor=None, blog=None, post=None, text: str 
             actor=actor,
             blog=blog,
             post=post,
+            target=target,
             text=text[:300],
             read_at=None if on_site else timezone.now(),
         )
@@ -78,6 +84,46 @@ def notify_mentions(text: str, *, actor, post, exclude=()) -> int:
 
 def _can_read(user, post) -> bool:
     return Post.objects.visible_to(user).filter(pk=post.pk).exists()
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    excerpt: str
+
+
+def with_links(notifications: list[Notification], reader) -> list[Notification]:
+    """Give each notification `readable_post` and `link` (a Link or None) for this reader.
+
+    A target takes part when its model has get_absolute_url() and a default manager with
+    visible_to(reader); it may name itself with a `notification_excerpt` property.
+    Deny by default: a target that is gone, that the reader may no longer see, or whose model
+    cannot say who may see it gives no link and no words. One query per kind of target.
+    """
+    post_ids = {n.post_id for n in notifications if n.post_id}
+    readable = set(
+        Post.objects.visible_to(reader).filter(pk__in=post_ids).values_list("pk", flat=True)
+    )
+    wanted: dict[int, set[int]] = {}
+    for n in notifications:
+        if n.target_type_id and n.target_id:
+            wanted.setdefault(n.target_type_id, set()).add(n.target_id)
+    found: dict[tuple[int, int], object] = {}
+    for type_id, ids in wanted.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        manager = getattr(model, "_default_manager", None)
+        if manager is None or not hasattr(manager, "visible_to"):
+            continue
+        for target in manager.visible_to(reader).filter(pk__in=ids):
+            found[(type_id, target.pk)] = target
+    for n in notifications:
+        n.readable_post = n.post if n.post_id in readable else None
+        target = found.get((n.target_type_id, n.target_id))
+        n.link = None
+        if target is not None:
+            excerpt = getattr(target, "notification_excerpt", "") or ""
+            n.link = Link(target.get_absolute_url(), excerpt[:100])
+    return notifications
 
 
 def unread_count(user) -> int:
@@ -142,6 +188,7 @@ def email_notification(notification_id: int) -> bool:
     if notification is None:
         return False
     recipient = notification.recipient
+    with_links([notification], recipient)  # a direct address, never the target's words
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
         context = {"n": notification, "BASE_URL": settings.BASE_URL}
         subject = render_to_string("social/email/notification_subject.txt", context).strip()

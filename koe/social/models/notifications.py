@@ -1,6 +1,8 @@
 """Notifications and each person's choices about them."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +37,14 @@ class Notification(models.Model):
     post = models.ForeignKey(
         Post, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    #: What it is about when that is not a blog post: a short post, a check-in, anything of
+    #: an app above this one, which social cannot import. The page links it while the reader
+    #: may see it (koe.social.notifications.with_links says how a model takes part).
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
     #: A short, already-safe text the kind needs (a refusal reason, an answer).
     text = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -50,6 +60,8 @@ class Notification(models.Model):
                 condition=models.Q(read_at__isnull=True),
                 name="social_notif_unread",
             ),
+            # Deleting a target deletes its notifications (GenericRelation) through this.
+            models.Index(fields=["target_type", "target_id"], name="social_notif_target"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from koe.blogs.models import Post
 from koe.social import notifications
 from koe.social.models import Notification
 
@@ -20,14 +19,8 @@ def notification_list(request):
         "actor", "blog__owner", "post__blog__owner"
     )
     page = Paginator(items, 30).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    # Deny by default: a post the reader may no longer read is named by nothing.
-    post_ids = {n.post_id for n in page.object_list if n.post_id}
-    readable = set(
-        Post.objects.visible_to(request.user).filter(pk__in=post_ids).values_list("pk", flat=True)
-    )
-    for n in page.object_list:
-        n.readable_post = n.post if n.post_id in readable else None
+    # Deny by default: what the reader may no longer see is named by nothing.
+    page.object_list = notifications.with_links(list(page.object_list), request.user)
     return render(request, "social/notifications.html", {"page": page})
 
 
