@@ -274,6 +274,31 @@ def test_the_front_answers_cached_pages_with_the_same_bytes_headers_and_count(
     assert Hit.objects.filter(post=public_post).count() == 3  # warm(), rendered, the front
 
 
+def test_a_view_the_front_counts_is_classified_like_one_django_counts(public_post, settings):
+    """The front counts from the ASGI scope: the same agent, referrer, host and (behind a
+    proxy) address as the counting middleware reads from a request."""
+    settings.KOE_PROXY_COUNT = 1
+    url = public_post.get_absolute_url()
+    warm(url)
+    get(reader(HTTP_ACCEPT_LANGUAGE="en"), url)
+    front = fastpath.wrap(None)
+    seen = []
+    for forwarded in (b"203.0.113.7", b"203.0.113.8", b"203.0.113.7"):
+        _asgi_get(front, url, headers=[
+            (b"user-agent", WINDOWS.encode()), (b"x-forwarded-for", forwarded),
+            (b"referer", b"https://www.google.com/search?q=koe+blog"), (b"accept-language", b"en"),
+        ])  # fmt: skip
+        capture.BUFFER.flush()
+        seen.append(Hit.objects.filter(post=public_post).latest("pk"))
+    assert [h.referrer_group for h in seen] == ["search"] * 3
+    assert {h.search_terms for h in seen} == {"koe blog"}
+    assert {(h.device, h.browser, h.os, h.language) for h in seen} == {
+        ("pc", "Chrome", "Windows", "en")
+    }
+    assert seen[0].visitor != seen[1].visitor and seen[0].visitor == seen[2].visitor
+    assert {h.path for h in seen} == {url}
+
+
 def test_the_front_leaves_signed_in_readers_and_misses_to_django(public_post):
     seen = []
 

@@ -51,7 +51,7 @@ def time_on_page(request):
     now = timezone.now()
     zone = blog.owner.time_zone or "Asia/Tokyo"
     agent = request.META.get("HTTP_USER_AGENT", "")[:512]
-    key = f"{capture.client_address(request)}\n{agent}\n{blog.pk}".encode()
+    key = f"{capture.client_address(request.META)}\n{agent}\n{blog.pk}".encode()
     visitor = capture.visitor_id(key, capture.local_date(now, zone))
     latest = (
         Hit.objects.filter(

@@ -25,6 +25,7 @@ from django.utils import timezone
 from koe.analytics import classify
 from koe.analytics.models import DailySalt, Hit
 from koe.blogs.models import Blog, Post
+from koe.core.hits import Mark
 
 log = logging.getLogger(__name__)
 FLUSH_EVERY = 1.0  # seconds
@@ -49,12 +50,35 @@ class RawHit:
     address: str = ""
 
 
-def local_date(moment: datetime, zone_name: str) -> date:
+def _zone(zone_name: str) -> zoneinfo.ZoneInfo:
     try:
-        zone = zoneinfo.ZoneInfo(zone_name)
+        return zoneinfo.ZoneInfo(zone_name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return moment.astimezone(zone).date()
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def local_date(moment: datetime, zone_name: str) -> date:
+    return moment.astimezone(_zone(zone_name)).date()
+
+
+# The current day of each time zone as (first second, first second of the next day, date):
+# a view's date is then a comparison, not a time zone conversion per view.
+_days: dict[str, tuple[float, float, date]] = {}
+
+
+def _today_in(moment: datetime, zone_name: str) -> date:
+    stamp = moment.timestamp()
+    known = _days.get(zone_name)
+    if known is not None and known[0] <= stamp < known[1]:
+        return known[2]
+    zone = _zone(zone_name)
+    day = moment.astimezone(zone).date()
+    start = datetime.combine(day, datetime.min.time(), tzinfo=zone).timestamp()
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone).timestamp()
+    if len(_days) > 1024:
+        _days.clear()
+    _days[zone_name] = (start, end, day)
+    return day
 
 
 _salts: dict[date, bytes] = {}
@@ -279,36 +303,54 @@ def _now() -> datetime:
     return timezone.now()
 
 
-def client_address(request) -> str:
+def client_address(meta: dict) -> str:
+    """The reader's address from a request's META (REMOTE_ADDR, X-Forwarded-For)."""
     proxies = getattr(settings, "KOE_PROXY_COUNT", 0)
     if proxies:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a.strip() for a in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
+    return meta.get("REMOTE_ADDR", "")
 
 
-def record(
-    request, *, blog_id: int, post_id: int | None, kind: str, owner_zone: str, username: str
-):
-    now = _now()
-    agent = request.META.get("HTTP_USER_AGENT", "")[:512]
-    key = f"{client_address(request)}\n{agent}\n{blog_id}".encode()
-    raw = RawHit(
-        blog_id=blog_id,
-        post_id=post_id,
-        kind=kind,
-        ts=now,
-        local_date=local_date(now, owner_zone),
-        visitor_key=key,
-        user_agent=agent,
-        referrer=request.META.get("HTTP_REFERER", "")[:2000],
-        own_host=request.get_host().split(":")[0],
-        blog_username=username,
-        path=request.path[:200],
-        accept_language=request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:100],
-        address=client_address(request) if settings.KOE_GEOIP_PATH else "",
+def record(request, mark: Mark) -> None:
+    """Count a page view Django answered (the counting middleware)."""
+    meta = request.META
+    record_view(
+        mark,
+        address=client_address(meta),
+        agent=meta.get("HTTP_USER_AGENT", ""),
+        referrer=meta.get("HTTP_REFERER", ""),
+        host=request.get_host(),
+        path=request.path,
+        accept_language=meta.get("HTTP_ACCEPT_LANGUAGE", ""),
     )
-    BUFFER.add(raw)
+
+
+def record_view(
+    mark: Mark, *, address: str, agent: str, referrer: str, host: str, path: str,
+    accept_language: str,
+) -> None:  # fmt: skip
+    """Count a view: what the request showed, into the buffer. Everything else (the visitor's
+    hash, the classification, the insert) is the writer's, away from the request."""
+    now = _now()
+    agent = agent[:512]
+    BUFFER.add(
+        RawHit(
+            blog_id=mark.blog_id,
+            post_id=mark.post_id,
+            kind=mark.kind,
+            ts=now,
+            local_date=_today_in(now, mark.time_zone),
+            visitor_key=f"{address}\n{agent}\n{mark.blog_id}".encode(),
+            user_agent=agent,
+            referrer=referrer[:2000],
+            own_host=host.split(":")[0].lower(),
+            blog_username=mark.username,
+            path=path[:200],
+            accept_language=accept_language[:100],
+            address=address if settings.KOE_GEOIP_PATH else "",
+        )
+    )
     if not settings.KOE_ANALYTICS_BUFFERED:
         BUFFER.flush()

@@ -16,12 +16,24 @@ class CountViewsMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.pk == mark.owner_id:
             return response  # the blogger's own views are not counted
-        capture.record(
-            request,
-            blog_id=mark.blog_id,
-            post_id=mark.post_id,
-            kind=mark.kind,
-            owner_zone=mark.time_zone,
-            username=mark.username,
-        )
+        capture.record(request, mark)
         return response
+
+    @staticmethod
+    def count_cached(scope: dict, meta: dict, mark: hits.Mark) -> None:
+        """Count a page koe.core.fastpath answered from the cache, straight from the ASGI
+        scope (no request object is made for it). Only readers without a session get
+        cached pages, so this is never the blogger's own view."""
+        if scope["method"] != "GET":
+            return
+        client = scope.get("client")
+        meta["REMOTE_ADDR"] = client[0] if client else ""
+        capture.record_view(
+            mark,
+            address=capture.client_address(meta),
+            agent=meta.get("HTTP_USER_AGENT", ""),
+            referrer=meta.get("HTTP_REFERER", ""),
+            host=meta.get("HTTP_HOST", ""),
+            path=scope["path"],
+            accept_language=meta.get("HTTP_ACCEPT_LANGUAGE", ""),
+        )

@@ -35,6 +35,11 @@ def read(response) -> Mark | None:
     if not raw:
         return None
     del response[HEADER]
+    return parse(raw)
+
+
+def parse(raw: str) -> Mark | None:
+    """A mark from its header value (the page cache keeps the value with the page)."""
     try:
         blog_id, owner_id, post_id, kind, zone, username = raw.split("|")
         return Mark(
