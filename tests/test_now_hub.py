@@ -74,6 +74,38 @@ def test_direct_writes_and_a_full_socket():
     assert written == [b"event one"]
 
 
+class _Queued:
+    """What Granian's send returns: the body is queued already; awaiting ends at once."""
+
+    def __await__(self):
+        return iter(())
+
+
+def test_like_readers_are_asked_once_and_written_once_per_batch(monkeypatch):
+    asked, written = [], {}
+    real_accepts = hub.accepts
+    monkeypatch.setattr(
+        hub, "accepts", lambda r, e, rel: asked.append(r) or real_accepts(r, e, rel)
+    )
+    readers = [Reader("now", "public") for _ in range(50)] + [Reader("now", "tag", "snow")]
+    the_hub = hub.Hub(loop=None)
+    for reader in readers:
+        reader.send = lambda m, r=reader: (
+            written.setdefault(id(r), []).append(m["body"]) or _Queued()
+        )
+        the_hub.add(reader)
+    first, second = _event(), _event()
+    second.pk = 6
+    the_hub._fan_out([first, second], Relations())
+    assert len(asked) == 4  # two groups, two events: not once per reader
+    both = hub.encode(first) + hub.encode(second)
+    assert all(written[id(r)] == [both] for r in readers[:50])  # one write each
+    assert id(readers[50]) not in written  # its tag is not in the posts
+    assert the_hub.delivered == 100 and not any(r.overflow for r in readers)
+    the_hub.remove(readers[50])
+    assert the_hub.reader_count == 50 and list(the_hub.readers["now"]) == [("public", None, None)]
+
+
 def test_backlog_skips_what_the_pending_list_repeats():
     reader = Reader("now", "public")
     reader.push(4, b"four")

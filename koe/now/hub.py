@@ -6,6 +6,11 @@ subscription that other processes' commits wake. On each wake-up the hub reads t
 rows of the event log (one query, plus one for follows and blocks when signed-in readers
 are connected) and hands each reader the pre-encoded bytes it may see. It also polls the
 log every few seconds, so a lost wake-up costs latency, never an event.
+
+The fan-out is the hot path (docs/PERFORMANCE.md, Realtime): events are encoded once per
+wake-up, readers who would get the same events (same stream, timeline, target and person:
+all signed-out readers of a timeline) are asked once as a group, and each reader gets one
+write per wake-up however many events it carries.
 """
 
 from __future__ import annotations
@@ -41,6 +46,14 @@ BACKLOG_LIMIT = 500
 HEARTBEAT = b": keep-alive\n\n"
 
 
+def _body(data: bytes) -> dict:
+    # One message for every reader of a batch: servers read it and never change it.
+    return {"type": "http.response.body", "body": data, "more_body": True}
+
+
+HEARTBEAT_MESSAGE = _body(HEARTBEAT)
+
+
 @dataclass(eq=False)
 class Reader:
     """One connected client: what it reads, who it is, and how events reach it.
@@ -48,8 +61,9 @@ class Reader:
     A reader starts by collecting events in `pending` while its stream sends the backlog;
     then, when the server offers the raw ASGI `send`, the hub writes each event straight
     to the client's socket: no task wakes per reader and event, which is what lets one
-    process carry thousands of readers. A reader whose socket buffer is full is too slow:
-    it is dropped, and its client resumes from the log by Last-Event-ID.
+    process carry thousands of readers. Under uvicorn, a reader whose socket buffer is full
+    is too slow: it is dropped, and its client resumes from the log by Last-Event-ID.
+    (Granian queues what a slow reader has not taken yet instead, without telling.)
     """
 
     stream: str
@@ -61,24 +75,50 @@ class Reader:
     signal: asyncio.Event = field(default_factory=asyncio.Event)
     send: object = None  # the raw ASGI send, once events go straight to the socket
 
-    def push(self, event_id: int, data: bytes) -> None:
+    @property
+    def key(self) -> tuple:
+        """Readers with the same key are shown the same events (see accepts)."""
+        return (self.timeline, self.target, self.user_id)
+
+    def push(self, event_id: int, data: bytes, message: dict | None = None) -> None:
         if self.overflow:
             return
         if self.send is not None:
-            self._write(data)
+            self._write(message or _body(data))
         elif len(self.pending) >= QUEUE_LIMIT:
             self.drop()  # too slow: end its stream; it resumes by Last-Event-ID
         else:
             self.pending.append((event_id, data))
             self.signal.set()
 
-    def _write(self, data: bytes) -> None:
-        # uvicorn's send writes to the transport without awaiting unless the socket's
-        # buffer is full; driving it by hand spares a task switch per reader and event.
-        step = self.send({"type": "http.response.body", "body": data, "more_body": True})
-        if not hasattr(step, "send"):  # another server's awaitable: the loop runs it in order
+    def deliver(self, chosen: list[tuple[int, bytes]], message: dict) -> None:
+        """A batch: one write when events go straight to the socket, else each is queued."""
+        if self.send is not None and not self.overflow:
+            self._write(message)
+        else:
+            for event_id, data in chosen:
+                self.push(event_id, data)
+
+    def _write(self, message: dict) -> None:
+        # Each server's send does its work when called and returns something to await;
+        # stepping that by hand, instead of a task per reader and write, is what lets one
+        # process carry thousands of readers.
+        step = self.send(message)
+        if not hasattr(step, "send"):
+            # Granian queues the body at the call and returns an awaitable that is already
+            # done: one step finishes it. Anything still waiting is left to the loop.
+            try:
+                step.__await__().__next__()
+            except StopIteration:
+                return
+            except Exception:  # noqa: BLE001 - a broken connection: the reader leaves
+                log.debug("dropping a reader whose send failed", exc_info=True)
+                self.drop()
+                return
             asyncio.ensure_future(step)
             return
+        # uvicorn's send writes to the transport without awaiting unless the socket's
+        # buffer is full, and then the reader is too slow.
         try:
             step.send(None)
         except StopIteration:
@@ -195,7 +235,8 @@ def latest_id() -> int:
 class Hub:
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
-        self.readers: dict[str, set[Reader]] = defaultdict(set)
+        #: stream → Reader.key → the readers shown the same events
+        self.readers: dict[str, dict[tuple, set[Reader]]] = defaultdict(dict)
         self.wakeup = asyncio.Event()
         self.last_id: int | None = None
         self.gaps: dict[int, float] = {}  # missing id → when first missed
@@ -205,14 +246,19 @@ class Hub:
     # ### Readers ###
 
     def add(self, reader: Reader) -> None:
-        self.readers[reader.stream].add(reader)
+        self.readers[reader.stream].setdefault(reader.key, set()).add(reader)
 
     def remove(self, reader: Reader) -> None:
-        self.readers[reader.stream].discard(reader)
+        groups = self.readers.get(reader.stream, {})
+        group = groups.get(reader.key)
+        if group is not None:
+            group.discard(reader)
+            if not group:
+                del groups[reader.key]
 
     @property
     def reader_count(self) -> int:
-        return sum(len(r) for r in self.readers.values())
+        return sum(len(g) for groups in self.readers.values() for g in groups.values())
 
     # ### The loop ###
 
@@ -242,8 +288,9 @@ class Hub:
         now = time.monotonic()
         self.gaps = {i: t for i, t in self.gaps.items() if now - t < GAP_SECONDS}
         after = min([self.last_id, *(i - 1 for i in self.gaps)])
-        user_ids = {r.user_id for r in self.readers[NOW_STREAM] if r.user_id is not None}
+        user_ids = {key[2] for key in self.readers[NOW_STREAM] if key[2] is not None}
         events, rel = await sync_to_async(_load, thread_sensitive=False)(after, user_ids)
+        fresh = []
         for event in events:
             if event.pk <= self.last_id:
                 if self.gaps.pop(event.pk, None) is None:
@@ -252,23 +299,34 @@ class Hub:
                 if event.pk - self.last_id <= 1000:
                     self.gaps.update(dict.fromkeys(range(self.last_id + 1, event.pk), now))
                 self.last_id = event.pk
-            self._fan_out(event, rel)
+            fresh.append(event)
+        if fresh:
+            self._fan_out(fresh, rel)
         if len(events) == 1000:
             self.wakeup.set()  # more waiting
 
-    def _fan_out(self, event: Event, rel: Relations) -> None:
-        data = encode(event)
-        for reader in list(self.readers.get(event.stream, ())):
-            if accepts(reader, event, rel):
-                reader.push(event.pk, data)
-                self.delivered += 1
+    def _fan_out(self, events: list[Event], rel: Relations) -> None:
+        """Each event encoded once; each group of like readers asked once; one write each."""
+        encoded = [(event, encode(event)) for event in events]
+        for stream in dict.fromkeys(event.stream for event in events):
+            items = [(event, data) for event, data in encoded if event.stream == stream]
+            for group in list(self.readers.get(stream, {}).values()):
+                sample = next(iter(group))
+                chosen = [(e.pk, data) for e, data in items if accepts(sample, e, rel)]
+                if not chosen:
+                    continue
+                message = _body(b"".join(data for _, data in chosen))
+                for reader in list(group):
+                    reader.deliver(chosen, message)
+                self.delivered += len(chosen) * len(group)
 
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            for readers in self.readers.values():
-                for reader in list(readers):
-                    reader.push(0, HEARTBEAT)
+            for groups in self.readers.values():
+                for group in list(groups.values()):
+                    for reader in list(group):
+                        reader.push(0, HEARTBEAT, HEARTBEAT_MESSAGE)
 
     async def _listen(self) -> None:
         """The process's one Redis subscription; each message only wakes the hub."""
