@@ -25,6 +25,7 @@ from django.utils import timezone
 from koe.analytics import classify
 from koe.analytics.models import DailySalt, Hit
 from koe.blogs.models import Blog, Post
+from koe.core import hot_settings
 from koe.core.hits import Mark
 
 log = logging.getLogger(__name__)
@@ -252,7 +253,7 @@ class HitBuffer:
                 self.dropped += 1
                 return
             self._items.append(raw)
-        if self._thread is None and settings.KOE_ANALYTICS_BUFFERED:
+        if self._thread is None and hot_settings.get("KOE_ANALYTICS_BUFFERED", True):
             self._start()
 
     def flush(self) -> int:
@@ -305,7 +306,7 @@ def _now() -> datetime:
 
 def client_address(meta: dict) -> str:
     """The reader's address from a request's META (REMOTE_ADDR, X-Forwarded-For)."""
-    proxies = getattr(settings, "KOE_PROXY_COUNT", 0)
+    proxies = hot_settings.get("KOE_PROXY_COUNT", 0)
     if proxies:
         forwarded = [a.strip() for a in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         if len(forwarded) >= proxies:
@@ -337,20 +338,20 @@ def record_view(
     agent = agent[:512]
     BUFFER.add(
         RawHit(
-            blog_id=mark.blog_id,
-            post_id=mark.post_id,
-            kind=mark.kind,
-            ts=now,
-            local_date=_today_in(now, mark.time_zone),
-            visitor_key=f"{address}\n{agent}\n{mark.blog_id}".encode(),
-            user_agent=agent,
-            referrer=referrer[:2000],
-            own_host=host.split(":")[0].lower(),
-            blog_username=mark.username,
-            path=path[:200],
-            accept_language=accept_language[:100],
-            address=address if settings.KOE_GEOIP_PATH else "",
+            mark.blog_id,
+            mark.post_id,
+            mark.kind,
+            now,
+            _today_in(now, mark.time_zone),
+            f"{address}\n{agent}\n{mark.blog_id}".encode(),  # visitor_key
+            agent,
+            referrer[:2000],
+            host.split(":")[0].lower(),  # own_host
+            mark.username,
+            path[:200],
+            accept_language[:100],
+            address if hot_settings.get("KOE_GEOIP_PATH") else "",
         )
     )
-    if not settings.KOE_ANALYTICS_BUFFERED:
+    if not hot_settings.get("KOE_ANALYTICS_BUFFERED", True):
         BUFFER.flush()

@@ -18,7 +18,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse
 from django.utils.module_loading import import_string
 
-from koe.core import hits, pagecache
+from koe.core import hits, hot_settings, pagecache
 
 log = logging.getLogger(__name__)
 _WANTED = {
@@ -130,7 +130,7 @@ class PageCacheFront:
             if isinstance(every, list):
                 # Counting appends to a buffer without waiting; the tests' counting writes at
                 # once, which is only allowed outside the event loop.
-                buffered = getattr(settings, "KOE_ANALYTICS_BUFFERED", True)
+                buffered = hot_settings.get("KOE_ANALYTICS_BUFFERED", True)
                 for count_cached in every:
                     if buffered:
                         count_cached(scope, meta, mark)
@@ -164,7 +164,7 @@ class PageCacheFront:
 
 def _is_secure(scope) -> bool:
     """HttpRequest.is_secure() from the scope, without making a request."""
-    proxy = settings.SECURE_PROXY_SSL_HEADER
+    proxy = hot_settings.get("SECURE_PROXY_SSL_HEADER")
     if proxy:
         name = proxy[0].removeprefix("HTTP_").lower().replace("_", "-").encode("latin1")
         for header, value in scope["headers"]:

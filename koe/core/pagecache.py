@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import re
 import secrets
 import threading
@@ -20,13 +21,17 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseNotModified
 from django.http.cookie import parse_cookie
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import get_language_from_request
+
+from koe.core import hot_settings
 
 CACHE_ALIAS = "pages"
 MARK = "X-Koe-Page"  # set by views, read and removed here: never reaches the reader
@@ -44,7 +49,7 @@ _TOKEN = re.compile(
 
 
 def _setting(name: str, default):
-    return getattr(settings, name, default)
+    return hot_settings.get(name, default)
 
 
 def blog_seconds() -> int:
@@ -66,8 +71,24 @@ def enabled() -> bool:
     return _setting("KOE_PAGE_CACHE", True)
 
 
+_stores: dict[str, object] = {}
+
+
 def store():
-    return caches[CACHE_ALIAS]
+    """The pages cache, one object per process: Django's handle per thread and async context
+    costs a context-local look-up on every request, and the local-memory and Redis backends
+    are both safe to share between threads."""
+    found = _stores.get(CACHE_ALIAS)
+    if found is None:
+        found = _stores[CACHE_ALIAS] = caches[CACHE_ALIAS]
+    return found
+
+
+@receiver(setting_changed)
+def _caches_changed(*, setting, **kwargs):
+    if setting == "CACHES":
+        _stores.clear()
+        _generations.clear()
 
 
 # ### What views say ###
@@ -127,10 +148,12 @@ _generations: dict[str, tuple[str | None, float]] = {}
 
 
 def generation_seconds() -> float:
-    """0 for the local-memory store (one process), else how stale another process's change
-    may look here: KOE_PAGE_CACHE_GENERATION_SECONDS, 1 s by default."""
+    """How stale another process's change may look here: KOE_PAGE_CACHE_GENERATION_SECONDS,
+    1 s by default. With the local-memory store there is one process (`koe run` refuses
+    more workers without Redis), whose every change passes through _bump: what it last read
+    or wrote is current, so it is never read again."""
     if isinstance(store(), LocMemCache):
-        return 0.0
+        return math.inf
     return _setting("KOE_PAGE_CACHE_GENERATION_SECONDS", 1.0)
 
 
@@ -231,13 +254,13 @@ def ask_for(method: str, path: str, query: str, cookie_header: str, meta: dict) 
     if meta.get("HTTP_HX_REQUEST"):
         return None
     cookies = parse_cookie(cookie_header) if cookie_header else {}
-    if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
+    if hot_settings.get("SESSION_COOKIE_NAME") in cookies or "messages" in cookies:
         return None
     normal = _normal_query(query)
     if normal is None:
         return None
     language = _language(
-        cookies.get(settings.LANGUAGE_COOKIE_NAME), meta.get("HTTP_ACCEPT_LANGUAGE", "")
+        cookies.get(hot_settings.get("LANGUAGE_COOKIE_NAME")), meta.get("HTTP_ACCEPT_LANGUAGE", "")
     )
     return Ask(
         path=path,
