@@ -7,6 +7,7 @@ the local-memory page cache its jobs retire pages from lives (`koe run --server 
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 
 CONSUMER_ENV = "KOE_RUN_CONSUMER"
@@ -39,4 +40,9 @@ def application():
     if os.environ.get(CONSUMER_ENV) == "1":
         consumer = start_consumer()
         atexit.register(consumer.stop, graceful=True)
-    return ProxyHeadersMiddleware(koe_application, trusted_hosts=settings.KOE.trusted_proxies)
+    app = ProxyHeadersMiddleware(koe_application, trusted_hosts=settings.KOE.trusted_proxies)
+    # Everything loaded so far (Django, the apps, the templates) lives as long as the
+    # process: out of the collector's sight, a full collection no longer walks it.
+    gc.collect()
+    gc.freeze()
+    return app
