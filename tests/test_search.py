@@ -16,6 +16,7 @@ from koe.blogs import services as blog_services
 from koe.blogs.models import Blog, Genre, Post
 from koe.discovery import index
 from koe.discovery.models import SearchDocument
+from koe.discovery.tokens import query_terms
 from tests.conftest import make_user, publish
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -145,6 +146,28 @@ def test_filters_blog_official_and_genre(client, alice):
 def test_matching_blogs_are_listed(client, alice):
     Blog.objects.filter(owner=alice).update(title="猫と暮らす", description="Cats")
     assert "猫と暮らす" in search(client, "猫")
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [("猫", True), ("暮らし", True), ("猫と暮らし", True), ("ｃａｔｓ", True), ("Tokyo", True),
+     ("犬", False), ("猫と犬", False), ("dogs", False)],
+)  # fmt: skip
+def test_blogs_are_found_by_title_and_description_terms(client, alice, query, found):
+    Blog.objects.filter(owner=alice).update(title="猫と暮らし日記", description="Cats in Tokyo")
+    response = client.get("/search", {"q": query}, headers={"HX-Request": "true"})
+    assert ("猫と暮らし日記" in response.content.decode()) is found
+
+
+def test_blogs_of_blocked_or_inactive_people_are_not_listed(client, alice):
+    Blog.objects.filter(owner=alice).update(title="猫と暮らす")
+    bob = make_user("bob")
+    do_block(alice, bob)
+    client.force_login(bob)
+    assert "猫と暮らす" not in search(client, "猫")
+    client.logout()
+    type(alice).objects.filter(pk=alice.pk).update(is_active=False)
+    assert "猫と暮らす" not in search(client, "猫")
 
 
 def test_htmx_gets_the_results_alone(client, posts):
@@ -336,21 +359,41 @@ def test_searching_a_blog_never_shows_its_hidden_posts(client, alice):
     assert "公開" in page and "猫の秘密" not in page
 
 
-def test_a_common_word_gives_its_newest_matches_window_by_window(alice, monkeypatch):
+def test_a_common_word_gives_its_newest_matches_run_by_run(alice, monkeypatch):
     monkeypatch.setattr(index, "CANDIDATES", 4)
-    monkeypatch.setattr(index, "WINDOWS", (2, 5))  # PostgreSQL looks at the newest 2, 5, all
     for i in range(14):
         publish(alice, title=f"Note {i}", body="猫と犬" if i % 3 else "犬だけ")
+    # Spread the documents over PostgreSQL's runs of ids (2,048 and 32,768 ids, see
+    # index.RUNS): the newest small runs hold 1 of them, the newest 2 big ones 3, 8 big ones
+    # 11, so every step is taken before the newest 4 are found.
+    for n, doc in enumerate(SearchDocument.objects.order_by("id"), 1):
+        SearchDocument.objects.filter(pk=doc.pk).update(id=1_000_000 + n)
+    for n in range(1, 15):
+        SearchDocument.objects.filter(pk=1_000_000 + n).update(id=n * 25_000)
     matching = SearchDocument.objects.filter(terms__contains="猫").order_by("-id")
     newest = list(matching.values_list("post_id", flat=True)[:4])
     assert sorted(hit.post_id for hit in index.search(["猫"])) == sorted(newest)
-    rare = list(
-        SearchDocument.objects.filter(terms__contains="だけ").values_list("post_id", flat=True)
-    )
-    assert len(rare) == 5
+    rare = SearchDocument.objects.filter(terms__contains="だけ").order_by("-id")
+    assert rare.count() == 5
     found = [hit.post_id for hit in index.search(["だけ"])]
-    assert len(found) == 4 and set(found) <= set(rare)
-    assert sorted(found) == sorted(rare)[-4:]
+    assert sorted(found) == sorted(rare.values_list("post_id", flat=True)[:4])
+
+
+def test_a_word_being_typed_is_found_by_its_beginning_however_long(alice):
+    publish(alice, title="International news", body="Interesting times.")
+    publish(alice, title="Internal memo", body="Nothing else.")
+    publish(alice, title="Winter", body="Interrupted sleep.")
+
+    def found(typed):
+        hits = index.search(query_terms(typed), prefix_last=True)
+        return sorted(Post.objects.get(pk=h.post_id).title for h in hits)
+
+    assert found("inte") == ["Internal memo", "International news", "Winter"]
+    assert found("intern") == ["Internal memo", "International news"]
+    assert found("internati") == ["International news"]  # past the 6 letters indexed
+    assert found("news intern") == ["International news"]
+    assert found("interrupted") == ["Winter"]  # the whole word is its own beginning
+    assert found("internationally") == []
 
 
 @pytest.mark.parametrize("few_documents", [0, 20_000])
@@ -373,3 +416,9 @@ def test_as_you_type_needs_three_letters_before_matching_a_prefix(client, posts)
 
     assert "Django入門" not in typed("Dj")  # "dj…" alone would gather every word in dj
     assert "Django入門" in typed("Dja")
+
+
+def test_as_you_type_finds_blogs_by_the_unfinished_word(client, alice):
+    Blog.objects.filter(owner=alice).update(title="Gardening notes")
+    response = client.get("/search", {"q": "Garde"}, headers={"HX-Request": "true"})
+    assert "Gardening notes" in response.content.decode()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from html import unescape
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
@@ -113,12 +113,13 @@ def do_search(
         return results
     blogs, narrowed = _blogs_for(filters, user)
     since, until = filters.published_between()
+    prefix = as_you_type and _unfinished_word(query)
     hits = index.search(
         terms,
         blogs=blogs if narrowed else None,
         since=since,
         until=until,
-        prefix_last=as_you_type and _unfinished_word(query),
+        prefix_last=prefix,
     )
     order = [hit.post_id for hit in hits]
     start = (page - 1) * PAGE
@@ -135,7 +136,7 @@ def do_search(
         results.posts.append(post)
     if page == 1 and not filters.blog:
         results.blogs = list(
-            blogs.filter(Q(title__icontains=query) | Q(description__icontains=query))
+            index.matching_blogs(blogs, terms, prefix_last=prefix)
             .select_related("owner")
             .order_by("-follower_count", "pk")[:5]
         )
