@@ -106,6 +106,14 @@ def test_like_readers_are_asked_once_and_written_once_per_batch(monkeypatch):
     assert the_hub.reader_count == 50 and list(the_hub.readers["now"]) == [("public", None, None)]
 
 
+def test_granians_finished_write_is_not_awaited():
+    done = type(hub.DONE_AT_ONCE, (), {})  # has no __await__: stepping it would fail
+    reader = Reader("now", "public")
+    reader.send = lambda message: done()
+    reader.push(1, b"event")
+    assert not reader.overflow and reader.send is not None
+
+
 def test_backlog_skips_what_the_pending_list_repeats():
     reader = Reader("now", "public")
     reader.push(4, b"four")

@@ -52,6 +52,8 @@ def _body(data: bytes) -> dict:
 
 
 HEARTBEAT_MESSAGE = _body(HEARTBEAT)
+#: What Granian's send returns once it has queued the body: done, nothing to await.
+DONE_AT_ONCE = "PyEmptyAwaitable"
 
 
 @dataclass(eq=False)
@@ -104,9 +106,11 @@ class Reader:
         # stepping that by hand, instead of a task per reader and write, is what lets one
         # process carry thousands of readers.
         step = self.send(message)
+        if type(step).__name__ == DONE_AT_ONCE:
+            return  # the common case, ~20,000 times per event: nothing more to do
         if not hasattr(step, "send"):
-            # Granian queues the body at the call and returns an awaitable that is already
-            # done: one step finishes it. Anything still waiting is left to the loop.
+            # Another server's awaitable: one step may finish it; what still waits is left
+            # to the loop, which runs it in order.
             try:
                 step.__await__().__next__()
             except StopIteration:
@@ -317,7 +321,10 @@ class Hub:
                     continue
                 message = _body(b"".join(data for _, data in chosen))
                 for reader in list(group):
-                    reader.deliver(chosen, message)
+                    if reader.send is not None and not reader.overflow:
+                        reader._write(message)  # deliver(), inlined: this runs 20,000 times
+                    else:
+                        reader.deliver(chosen, message)
                 self.delivered += len(chosen) * len(group)
 
     async def _heartbeat(self) -> None:
