@@ -14,11 +14,20 @@ client, connections held and server memory.
 
 Readers are raw asyncio sockets spread over several client processes (a process holds at
 most ~15,000 sockets under the fd limit) and over 127.0.0.x source addresses (ephemeral ports
-run out near 28,000 per address). Posters are throw-away accounts made with Koe's actions in
-the server's database, posting through POST /now/post with a session. Latency is client
-receipt minus the time the event row was written (inside the transaction, just before
-commit: `payload["t"]`); both clocks are this machine's. Every reader reads the public
-timeline, so each post is one delivery per reader. Never run in CI.
+run out near 28,000 per address). The clients share the machine with the servers, and reading
+every socket as events arrive costs them CPU the servers then lack (in production the readers
+are elsewhere): so only `--live` readers (every n-th connection, as many on each server) read
+as events arrive and give the latency; the others hold their stream with reading paused, the
+kernel keeps what the server wrote, and they read it after the run, when every delivery is
+counted. `--live 0` makes every reader read live. The CPU seconds that the servers, the
+clients and the rest of the machine used while posting are printed, so a miss can be put
+down to where the time went.
+
+Posters are throw-away accounts made with Koe's actions in the server's database, posting
+through POST /now/post with a session. Latency is client receipt minus the time the event
+row was written (inside the transaction, just before commit: `payload["t"]`); both clocks
+are this machine's. Every reader reads the public timeline, so each post is one delivery
+per reader. Never run in CI.
 """
 
 from __future__ import annotations
@@ -59,6 +68,12 @@ def parse_args(argv=None):
     p.add_argument("--rate", type=float, default=2.0, help="posts per second")
     p.add_argument("--seconds", type=float, default=30.0, help="how long to post")
     p.add_argument("--minutes", type=float, default=10.0, help="limit for a whole run")
+    p.add_argument(
+        "--live",
+        type=int,
+        default=2000,
+        help="readers that read as events arrive and give the latency (0: all)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the data dir / database")
     return p.parse_args(argv)
 
@@ -90,6 +105,38 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return total / 1024
+
+
+def family(pid: int) -> list[int]:
+    """A process and all its descendants (Granian's supervisor and its workers)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        out = subprocess.run(["pgrep", "-P", str(p)], capture_output=True, text=True).stdout
+        todo += [int(x) for x in out.split()]
+    return found
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU time the processes have used so far."""
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time every process on the machine used so far (all but idle and iowait)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    busy = sum(fields[:8]) - fields[3] - fields[4]
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def threads_of(pid: int) -> int:
@@ -181,8 +228,9 @@ class StreamClient(asyncio.Protocol):
     """One SSE reader as a protocol callback (no coroutine per reader: the clients share
     the machine with the server, so they must cost little)."""
 
-    def __init__(self, state):
+    def __init__(self, state, live: bool):
         self.state = state
+        self.live = live
         self.buffer = b""
         self.held = False
 
@@ -204,6 +252,10 @@ class StreamClient(asyncio.Protocol):
             self.held = True
             self.state["connected"] += 1
             self.buffer = self.buffer[end + 4 :]
+            if not self.live:
+                # The kernel keeps what the server writes; it is read and counted at the end.
+                self.transport.pause_reading()
+                self.state["paused"].append(self)
         cut = self.buffer.rfind(b"\n\n")
         if cut < 0:
             return
@@ -214,7 +266,9 @@ class StreamClient(asyncio.Protocol):
             if i < 0:
                 break
             j = min(k for k in (done.find(b",", i), done.find(b"}", i)) if k > 0)
-            self.state["latencies"].append(now - float(done[i + 4 : j]))
+            self.state["events"] += 1
+            if self.live:
+                self.state["latencies"].append(now - float(done[i + 4 : j]))
             start = j
 
     def connection_lost(self, exc):
@@ -223,17 +277,18 @@ class StreamClient(asyncio.Protocol):
             self.held = False
 
 
-async def _open(loop, port, source, state):
+async def _open(loop, port, source, state, live):
     try:
         await loop.create_connection(
-            lambda: StreamClient(state), "127.0.0.1", port, local_addr=(source, 0)
+            lambda: StreamClient(state, live), "127.0.0.1", port, local_addr=(source, 0)
         )
     except OSError:
         state["failed"] += 1
 
 
-def client_main(ports, count, first_address, conn, seconds_limit):
-    """A client process: open `count` streams, report, collect latencies until told to stop."""
+def client_main(ports, count, first_address, conn, seconds_limit, live_every):
+    """A client process: open `count` streams, report, collect latencies until told to stop;
+    then read what the paused streams hold and count every delivery."""
     try:
         import uvloop
 
@@ -244,11 +299,13 @@ def client_main(ports, count, first_address, conn, seconds_limit):
 
     async def run():
         loop = asyncio.get_running_loop()
-        state = {"connected": 0, "failed": 0, "latencies": []}
+        state = {"connected": 0, "failed": 0, "latencies": [], "events": 0, "paused": []}
         tasks = []
         for i in range(count):
             source = f"127.0.0.{first_address + i // PER_ADDRESS}"
-            tasks.append(asyncio.create_task(_open(loop, ports[i % len(ports)], source, state)))
+            live = (i // len(ports)) % live_every == 0  # as many on each server
+            port = ports[i % len(ports)]
+            tasks.append(asyncio.create_task(_open(loop, port, source, state, live)))
             if i % 200 == 199:
                 await asyncio.sleep(0.05)  # let the server accept in steps
         end = time.monotonic() + min(seconds_limit, 60 + count / 20)  # a slow start is a figure
@@ -256,9 +313,18 @@ def client_main(ports, count, first_address, conn, seconds_limit):
             await asyncio.sleep(0.2)
         conn.send(("connected", state["connected"], state["failed"]))
         await loop.run_in_executor(None, conn.recv)  # "measure": clear what came before
-        state["latencies"] = []
+        state["latencies"], state["events"] = [], 0
         await loop.run_in_executor(None, conn.recv)  # "stop"
-        conn.send(("done", state["connected"], state["failed"], state["latencies"]))
+        latencies, held = state["latencies"], state["connected"]
+        state["latencies"] = []  # what comes from here is late by design, not a figure
+        for reader in state["paused"]:
+            reader.transport.resume_reading()
+        quiet_since, seen = time.monotonic(), -1
+        while time.monotonic() - quiet_since < 1.0:  # until nothing more comes for a second
+            await asyncio.sleep(0.2)
+            if state["events"] != seen:
+                seen, quiet_since = state["events"], time.monotonic()
+        conn.send(("done", held, state["failed"], latencies, state["events"]))
 
     asyncio.run(run())
 
@@ -306,10 +372,12 @@ def run(layer: str, args) -> dict:
             [readers % PER_CLIENT] if readers % PER_CLIENT else []
         )
         address = 1
+        live_every = max(1, readers // args.live) if args.live else 1
         for count in per_client:
             parent, child = mp.Pipe()
             process = mp.Process(
-                target=client_main, args=(ports, count, address, child, args.minutes * 60)
+                target=client_main,
+                args=(ports, count, address, child, args.minutes * 60, live_every),
             )
             process.start()
             clients.append((process, parent))
@@ -324,6 +392,14 @@ def run(layer: str, args) -> dict:
         for _process, pipe in clients:
             pipe.send("measure")
         steal_before = cpu_times()
+        client_pids = [process.pid for process, _pipe in clients]
+        cpu_before = (
+            [cpu_seconds(family(s.pid)) for s in servers],
+            cpu_seconds(client_pids),
+            cpu_seconds([os.getpid()]),
+            machine_busy_seconds(),
+            time.monotonic(),
+        )
         loaded_rss = [rss_mb(s.pid) for s in servers]
         threads = [threads_of(s.pid) for s in servers]
 
@@ -339,13 +415,23 @@ def run(layer: str, args) -> dict:
             time.sleep(max(0.0, next_at - time.monotonic()))
         time.sleep(3)  # the last deliveries
         steal = steal_since(steal_before)
-        latencies, held_end = [], 0
+        cpu = {
+            "servers": [
+                cpu_seconds(family(s.pid)) - b for s, b in zip(servers, cpu_before[0], strict=True)
+            ],
+            "clients": cpu_seconds(client_pids) - cpu_before[1],
+            "poster": cpu_seconds([os.getpid()]) - cpu_before[2],
+            "machine": machine_busy_seconds() - cpu_before[3],
+            "seconds": time.monotonic() - cpu_before[4],
+        }
+        latencies, held_end, delivered = [], 0, 0
         for _process, pipe in clients:
             pipe.send("stop")
         for _process, pipe in clients:
-            _, ok, _bad, got = pipe.recv()
+            _, ok, _bad, got, events = pipe.recv()
             held_end += ok
             latencies.extend(got)
+            delivered += events
         latencies.sort()
         result = {
             "layer": layer,
@@ -354,8 +440,11 @@ def run(layer: str, args) -> dict:
             "held_end": held_end,
             "failed": failed,
             "posts": statuses,
-            "deliveries": len(latencies),
+            "deliveries": delivered,
             "expected": statuses * held,
+            "live": live_every,
+            "sampled": len(latencies),
+            "cpu": cpu,
             "p50": 1000 * statistics.median(latencies) if latencies else float("nan"),
             "p99": 1000 * latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan"),
             "max": 1000 * latencies[-1] if latencies else float("nan"),
@@ -393,10 +482,22 @@ def report(r: dict) -> None:
     print(f"\n{r['layer']} layer, {servers}:")
     print(f"  readers asked {r['readers']:,}, held {r['held']:,} (at the end {r['held_end']:,})")
     print(f"  posts {r['posts']}, deliveries {r['deliveries']:,} of {r['expected']:,} expected")
+    who = "every reader" if r["live"] == 1 else f"every {r['live']}th reader, reading live"
     print(
         f"  latency write→client p50 {r['p50']:.0f} ms, p99 {r['p99']:.0f} ms, "
-        f"max {r['max']:.0f} ms"
+        f"max {r['max']:.0f} ms ({r['sampled']:,} deliveries to {who})"
     )
+    c = r["cpu"]
+    ours = sum(c["servers"]) + c["clients"] + c["poster"]
+    servers = " + ".join(f"{x:.1f}" for x in c["servers"])
+    print(
+        f"  CPU in the {c['seconds']:.0f} s of posting (of {2 * c['seconds']:.0f} on two cores): "
+        f"servers {servers} s, reader clients {c['clients']:.1f} s, poster "
+        f"{c['poster']:.1f} s, the rest of the machine {max(0.0, c['machine'] - ours):.1f} s"
+    )
+    if r["deliveries"]:
+        per = 1e6 * sum(c["servers"]) / r["deliveries"]
+        print(f"  server CPU per delivered event {per:.1f} µs (posting and reading included)")
     rss = ", ".join(
         f"{a:.0f} → {b:.0f} MB ({t} threads)"
         for a, b, t in zip(r["rss_idle"], r["rss"], r["threads"], strict=True)
