@@ -1,6 +1,7 @@
 """Read path benchmark: a ~74 KB post page for signed-out readers, served by Koe from its page
-cache, by Koe rendering it every time, by nginx as a static file (the machine's limit), and
-by Koe behind nginx's proxy_cache.
+cache, by Koe rendering it every time, by nginx as a static file (the machine's limit), by
+Koe behind nginx's proxy_cache, and by Granian from an app that does nothing but answer
+the same bytes (bench/ceiling_app.py: the most a Python app gets from the server Koe uses).
 
     .venv/bin/python bench/readpath.py                       # SQLite, then PostgreSQL + Redis
     .venv/bin/python bench/readpath.py --database sqlite --duration 5
@@ -41,6 +42,7 @@ PHONE = (
     "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
 )
 GOALS = {"cached": 0.5, "nginx": 0.85, "uncached": 0.05}
+CEILING = "Granian, no-op app (ceiling)"  # the same bytes from bench/ceiling_app.py
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 WRK_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 
@@ -107,7 +109,8 @@ def wait_for(url: str, seconds: float = 240) -> None:
 def wrk(url: str, seconds: float, connections: int) -> dict:
     before = cpu_times()
     out = subprocess.run(
-        ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency",
+        ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}",
+         f"-d{max(1, round(seconds))}s", "--latency",
          "--timeout", "10s",
          "-H", f"User-Agent: {PHONE}", "-H", "Accept-Language: ja", url],
         capture_output=True, text=True, timeout=seconds + 60, check=True,
@@ -307,8 +310,19 @@ def run_database(database: str, args, servers: Servers) -> list[dict]:
         nginx = servers.start(["nginx", "-c", conf, "-p", data_dir], log=log)
         wait_for(f"http://127.0.0.1:{static_port}/")
         proxied = f"http://127.0.0.1:{proxy_port}{post_path}"
+        ceiling_port = free_port()
+        ceiling = servers.start(
+            [sys.executable, "-m", "granian", "--interface", "asginl", "--loop", "uvloop",
+             "--host", "127.0.0.1", "--port", str(ceiling_port), "--log-level", "warning",
+             "--no-access-log", "bench.ceiling_app:application"],
+            env={**env, "BENCH_PAGE": os.path.join(static_dir, "page.html"),
+                 "PYTHONPATH": ROOT},
+            log=log,
+        )  # fmt: skip
+        wait_for(f"http://127.0.0.1:{ceiling_port}/")
         cases = [
             ("nginx static file", f"http://127.0.0.1:{static_port}/", args.connections),
+            (CEILING, f"http://127.0.0.1:{ceiling_port}/", args.connections),
             ("Koe, page cache", url, args.connections),
             ("Koe behind nginx proxy_cache", proxied, args.connections),
             # Rendering takes milliseconds: 8 connections keep the server busy without
@@ -317,6 +331,7 @@ def run_database(database: str, args, servers: Servers) -> list[dict]:
         ]
         results = measure(cases, args)
         servers.stop(nginx)
+        servers.stop(ceiling)
         servers.stop(bare)
         servers.stop(koe)
     finally:
@@ -334,6 +349,10 @@ def summarise(database: str, results: list[dict]) -> None:
                "Koe, uncached": "uncached"}  # fmt: skip
     print(f"  ratios to nginx static ({database}):")
     for r in results[1:]:
+        if r["name"] == CEILING:
+            print(f"    {r['name']:<28} {r['rps'] / limit:6.3f}x  (no goal: the most any "
+                  "Python app gets from this server here)")  # fmt: skip
+            continue
         goal = GOALS[goal_of[r["name"]]]
         ratio = r["rps"] / limit
         verdict = "PASS" if ratio >= goal else "MISS"
