@@ -251,15 +251,22 @@ def _newest_matches(cursor, sql: str, params: list) -> list:
     top = cursor.fetchone()[0] or 0
     tail = f" ORDER BY d.id + 0 DESC LIMIT {CANDIDATES}"
     within = sql.replace("{runs}", "%s::tsquery && ") + tail
+    seen = None  # (matches, ids) in the runs looked at last
     for letter, bits, count in RUNS:
         newest = top >> bits
         if newest < count:  # these runs hold every document
             break
+        ids = top - ((newest - count + 1) << bits) + 1
+        if seen and seen[0] * ids < seen[1] * CANDIDATES / 2:
+            # Matches this rare would not fill these runs either: each look costs about the
+            # same in the index (the rarest term leads it), so look wider at once.
+            continue
         runs = " | ".join(f"'~{letter}{run}'" for run in range(newest, newest - count, -1))
         cursor.execute(within, [runs, *params])
         rows = cursor.fetchall()
         if len(rows) >= CANDIDATES:
             return rows
+        seen = (len(rows), ids)
     cursor.execute(sql.replace("{runs}", "") + tail, params)
     return cursor.fetchall()
 
