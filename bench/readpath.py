@@ -43,6 +43,7 @@ PHONE = (
 )
 GOALS = {"cached": 0.5, "nginx": 0.85, "uncached": 0.05}
 CEILING = "Granian, no-op app (ceiling)"  # the same bytes from bench/ceiling_app.py
+FLOOR = "Koe, trivial view (robots.txt)"
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 WRK_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 
@@ -328,6 +329,9 @@ def run_database(database: str, args, servers: Servers) -> list[dict]:
             # Rendering takes milliseconds: 8 connections keep the server busy without
             # queueing requests past wrk's timeout.
             ("Koe, uncached", f"http://127.0.0.1:{bare_port}{post_path}", 8),
+            # Django's floor under the same server and middleware: a view with no query and
+            # no template (robots.txt), so the uncached page's gap is read against it.
+            (FLOOR, f"http://127.0.0.1:{bare_port}/robots.txt", 8),
         ]
         results = measure(cases, args)
         servers.stop(nginx)
@@ -349,6 +353,10 @@ def summarise(database: str, results: list[dict]) -> None:
                "Koe, uncached": "uncached"}  # fmt: skip
     print(f"  ratios to nginx static ({database}):")
     for r in results[1:]:
+        if r["name"] == FLOOR:
+            print(f"    {r['name']:<28} {r['rps'] / limit:6.3f}x  (no goal: what Django answers "
+                  "with no query and no template)")  # fmt: skip
+            continue
         if r["name"] == CEILING:
             print(f"    {r['name']:<28} {r['rps'] / limit:6.3f}x  (no goal: the most any "
                   "Python app gets from this server here)")  # fmt: skip
