@@ -21,11 +21,12 @@ from koe.discovery.tokens import document_terms
 CANDIDATES = 200
 #: PostgreSQL's GIN index also names the run of ids each document falls in (migration 0005):
 #: "~s" runs of 2**11 ids, "~b" runs of 2**15. The newest matches are looked for among the
-#: newest 2 small runs, then the newest 2 and 8 big ones, then everywhere, stopping at the first
-#: that holds CANDIDATES (the newest CANDIDATES are then all in it). The index answers each
-#: alone, skipping through the long posting lists of common terms, and only the matches in the
-#: runs are read from the table. (letter, bits, runs)
-RUNS = (("s", 11, 2), ("b", 15, 2), ("b", 15, 8))
+#: newest 2 small runs first, then in as many runs as the matches found so far say will hold
+#: CANDIDATES (and half as many again), up to MAX_RUNS big ones, then everywhere; the first
+#: look that holds CANDIDATES holds the newest CANDIDATES. The index answers each look alone,
+#: skipping through the long posting lists of common terms, and only the matches in the runs
+#: are read from the table. (letter, bits, most runs asked for at once)
+RUNS = (("s", 11, 16), ("b", 15, 8))
 #: The same index holds the first 3 to PREFIX_LETTERS letters of each word, so that a word
 #: typed on is looked up as one term rather than as every word it begins (hundreds).
 PREFIX_LETTERS = 6
@@ -251,22 +252,23 @@ def _newest_matches(cursor, sql: str, params: list) -> list:
     top = cursor.fetchone()[0] or 0
     tail = f" ORDER BY d.id + 0 DESC LIMIT {CANDIDATES}"
     within = sql.replace("{runs}", "%s::tsquery && ") + tail
-    seen = None  # (matches, ids) in the runs looked at last
-    for letter, bits, count in RUNS:
-        newest = top >> bits
-        if newest < count:  # these runs hold every document
+    wanted = 1 << RUNS[0][1]  # ids to look among (with the newest run, which is filling: 2 runs)
+    while True:
+        size = next(((letter, bits, -(-wanted >> bits) + 1) for letter, bits, most in RUNS
+                     if wanted <= most << bits), None)  # fmt: skip
+        if size is None or top >> size[1] < size[2]:  # too many runs, or all there are
             break
-        ids = top - ((newest - count + 1) << bits) + 1
-        if seen and seen[0] * ids < seen[1] * CANDIDATES / 2:
-            # Matches this rare would not fill these runs either: each look costs about the
-            # same in the index (the rarest term leads it), so look wider at once.
-            continue
+        letter, bits, count = size
+        newest = top >> bits
         runs = " | ".join(f"'~{letter}{run}'" for run in range(newest, newest - count, -1))
         cursor.execute(within, [runs, *params])
         rows = cursor.fetchall()
         if len(rows) >= CANDIDATES:
             return rows
-        seen = (len(rows), ids)
+        if not rows:  # rarer than one in these runs: as well look everywhere at once
+            break
+        looked = top - ((newest - count + 1) << bits) + 1
+        wanted = looked * CANDIDATES * 3 // (2 * len(rows))
     cursor.execute(sql.replace("{runs}", "") + tail, params)
     return cursor.fetchall()
 
