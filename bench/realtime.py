@@ -482,7 +482,7 @@ def report(r: dict) -> None:
     print(f"\n{r['layer']} layer, {servers}:")
     print(f"  readers asked {r['readers']:,}, held {r['held']:,} (at the end {r['held_end']:,})")
     print(f"  posts {r['posts']}, deliveries {r['deliveries']:,} of {r['expected']:,} expected")
-    who = "every reader" if r["live"] == 1 else f"every {r['live']}th reader, reading live"
+    who = "every reader" if r["live"] == 1 else f"1 in {r['live']} readers, reading live"
     print(
         f"  latency write→client p50 {r['p50']:.0f} ms, p99 {r['p99']:.0f} ms, "
         f"max {r['max']:.0f} ms ({r['sampled']:,} deliveries to {who})"
@@ -493,7 +493,8 @@ def report(r: dict) -> None:
     print(
         f"  CPU in the {c['seconds']:.0f} s of posting (of {2 * c['seconds']:.0f} on two cores): "
         f"servers {servers} s, reader clients {c['clients']:.1f} s, poster "
-        f"{c['poster']:.1f} s, the rest of the machine {max(0.0, c['machine'] - ours):.1f} s"
+        f"{c['poster']:.1f} s, the rest of the machine (databases included) "
+        f"{max(0.0, c['machine'] - ours):.1f} s"
     )
     if r["deliveries"]:
         per = 1e6 * sum(c["servers"]) / r["deliveries"]
