@@ -4,6 +4,7 @@ sockets, the fixed number of queries per batch, and pruning the log."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 from django.utils import timezone
@@ -81,6 +82,10 @@ class _Queued:
         return iter(())
 
 
+def _recording(written: dict, reader: Reader):
+    return lambda message: written.setdefault(id(reader), []).append(message["body"]) or _Queued()
+
+
 def test_like_readers_are_asked_once_and_written_once_per_batch(monkeypatch):
     asked, written = [], {}
     real_accepts = hub.accepts
@@ -90,9 +95,7 @@ def test_like_readers_are_asked_once_and_written_once_per_batch(monkeypatch):
     readers = [Reader("now", "public") for _ in range(50)] + [Reader("now", "tag", "snow")]
     the_hub = hub.Hub(loop=None)
     for reader in readers:
-        reader.send = lambda m, r=reader: (
-            written.setdefault(id(r), []).append(m["body"]) or _Queued()
-        )
+        reader.send = _recording(written, reader)
         the_hub.add(reader)
     first, second = _event(), _event()
     second.pk = 6
@@ -104,6 +107,21 @@ def test_like_readers_are_asked_once_and_written_once_per_batch(monkeypatch):
     assert the_hub.delivered == 100 and not any(r.overflow for r in readers)
     the_hub.remove(readers[50])
     assert the_hub.reader_count == 50 and list(the_hub.readers["now"]) == [("public", None, None)]
+
+
+def test_only_idle_streams_get_a_keep_alive():
+    written = {}
+    the_hub = hub.Hub(loop=None)
+    busy, idle = Reader("now", "public"), Reader("now", "tag", "snow")
+    for reader in (busy, idle):
+        reader.send = _recording(written, reader)
+        the_hub.add(reader)
+    the_hub._fan_out([_event()], Relations())
+    the_hub.beat(time.monotonic())
+    assert written[id(idle)] == [hub.HEARTBEAT]  # nothing for it lately
+    assert written[id(busy)] == [hub.encode(_event())]  # had an event: no keep-alive needed
+    the_hub.beat(time.monotonic() + hub.HEARTBEAT_SECONDS)
+    assert written[id(busy)][-1] == hub.HEARTBEAT
 
 
 def test_granians_finished_write_is_not_awaited():

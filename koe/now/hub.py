@@ -241,6 +241,8 @@ class Hub:
         self.loop = loop
         #: stream → Reader.key → the readers shown the same events
         self.readers: dict[str, dict[tuple, set[Reader]]] = defaultdict(dict)
+        #: (stream, Reader.key) → when that group was last written to (time.monotonic())
+        self.last_sent: dict[tuple[str, tuple], float] = {}
         self.wakeup = asyncio.Event()
         self.last_id: int | None = None
         self.gaps: dict[int, float] = {}  # missing id → when first missed
@@ -259,6 +261,7 @@ class Hub:
             group.discard(reader)
             if not group:
                 del groups[reader.key]
+                self.last_sent.pop((reader.stream, reader.key), None)
 
     @property
     def reader_count(self) -> int:
@@ -312,9 +315,10 @@ class Hub:
     def _fan_out(self, events: list[Event], rel: Relations) -> None:
         """Each event encoded once; each group of like readers asked once; one write each."""
         encoded = [(event, encode(event)) for event in events]
+        now = time.monotonic()
         for stream in dict.fromkeys(event.stream for event in events):
             items = [(event, data) for event, data in encoded if event.stream == stream]
-            for group in list(self.readers.get(stream, {}).values()):
+            for key, group in list(self.readers.get(stream, {}).items()):
                 sample = next(iter(group))
                 chosen = [(e.pk, data) for e, data in items if accepts(sample, e, rel)]
                 if not chosen:
@@ -326,14 +330,22 @@ class Hub:
                     else:
                         reader.deliver(chosen, message)
                 self.delivered += len(chosen) * len(group)
+                self.last_sent[(stream, key)] = now
 
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            for groups in self.readers.values():
-                for group in list(groups.values()):
-                    for reader in list(group):
-                        reader.push(0, HEARTBEAT, HEARTBEAT_MESSAGE)
+            self.beat(time.monotonic())
+
+    def beat(self, now: float) -> None:
+        """Keep idle streams open. A group that had an event lately is not idle, and writing
+        to 10,000 readers at once would hold back the next event (docs/PERFORMANCE.md)."""
+        for stream, groups in self.readers.items():
+            for key, group in list(groups.items()):
+                if now - self.last_sent.get((stream, key), -HEARTBEAT_SECONDS) < HEARTBEAT_SECONDS:
+                    continue
+                for reader in list(group):
+                    reader.push(0, HEARTBEAT, HEARTBEAT_MESSAGE)
 
     async def _listen(self) -> None:
         """The process's one Redis subscription; each message only wakes the hub."""
