@@ -19,24 +19,14 @@ def page(url: str) -> tuple[str, str]:
 
 
 def hide(post, how: str) -> None:
-    if how == "private":
+    if how in ("private", "members"):
         blog_services.do_save_post(
             post.blog,
             post=post,
             title=post.title,
             body=post.body,
             tags=["soup"],
-            visibility="private",
-            publish=True,
-        )
-    elif how == "members":
-        blog_services.do_save_post(
-            post.blog,
-            post=post,
-            title=post.title,
-            body=post.body,
-            tags=["soup"],
-            visibility="members",
+            visibility=how,
             publish=True,
         )
     elif how == "deleted":
