@@ -454,23 +454,23 @@ def referrer_for(rnd: random.Random, username: str, posts: list[int]) -> str:
 def raw_hits(n: int, *, blog_id: int, username: str, posts: list[int], seed: int) -> list:
     """n synthetic RawHits of today, as the middleware would make them."""
     from koe.analytics import capture
+    from koe.core.hits import Mark
 
     rnd = random.Random(seed)
-    people, now = user_agents(), datetime.now(UTC)
-    today = capture.local_date(now, ZONE)
+    people, now = user_agents(), time.time()
+    marks = {
+        post_id: Mark(blog_id, 0, post_id, "post" if post_id else "top", ZONE, username)
+        for post_id in [*posts, None]
+    }
     out = []
     for i in range(n):
         agent = rnd.choice(BOT_AGENTS) if rnd.random() < 0.08 else rnd.choice(people)
         post_id = rnd.choice(posts) if rnd.random() < 0.85 else None
         address = f"203.0.{rnd.randint(0, 255)}.{rnd.randint(1, 254)}"
         out.append(capture.RawHit(
-            blog_id=blog_id, post_id=post_id, kind="post" if post_id else "top",
-            ts=now + timedelta(microseconds=i), local_date=today,
-            visitor_key=f"{address}\n{agent}\n{blog_id}".encode(), user_agent=agent,
-            referrer=referrer_for(rnd, username, posts), own_host="127.0.0.1",
-            blog_username=username,
-            path=f"/@{username}/{post_id}/" if post_id else f"/@{username}/",
-            accept_language=rnd.choice(LANGS),
+            marks[post_id], now + i / 1_000_000, address, agent,
+            referrer_for(rnd, username, posts), "127.0.0.1",
+            f"/@{username}/{post_id}/" if post_id else f"/@{username}/", rnd.choice(LANGS),
         ))  # fmt: skip
     return out
 
@@ -674,14 +674,12 @@ def bench_writer(args, data_dir: str, result: dict) -> None:
     n, batch = args.rows, args.batch
     say(f"making {n} synthetic RawHits (~300 agents + robots, referrers of every group)")
     items = raw_hits(n, blog_id=user.blog.pk, username=user.username, posts=posts, seed=args.seed)
-    capture.salt_for(items[0].local_date)  # the day's salt exists, as after the first view
+    capture.salt_for(capture.day_of(items[0].ts, ZONE))  # the salt exists, as after a view
 
     # 1. What the flush thread does: HitBuffer.flush(), batch after batch.
     buffer = capture.HitBuffer()
     classify.user_agent.cache_clear()
-    for cache in ("_referrer", "_language"):
-        if hasattr(capture, cache):
-            getattr(capture, cache).cache_clear()
+    capture._labels.clear()
     steal0, flush_times, cpu0 = cpu_times(), [], time.process_time()
     for start in range(0, n, batch):
         buffer._items = items[start : start + batch]  # as if `batch` views arrived since the last
@@ -706,30 +704,25 @@ def bench_writer(args, data_dir: str, result: dict) -> None:
 
     # 2. The same work in its two halves: classification, then the insert.
     classify.user_agent.cache_clear()
-    # flush() as it is: hit_row() + insert_rows() (executemany); before, to_hit() + bulk_create.
-    new_writer = hasattr(capture, "insert_rows")
-    classify_one = capture.hit_row if new_writer else capture.to_hit
+    capture._labels.clear()
     t0, cpu0 = time.perf_counter(), time.process_time()
-    hits = [classify_one(raw) for raw in items]
+    hits = capture.rows_of(items)  # flush() as it is: rows_of() (hit_row()s), insert_rows()
     classify_s, classify_cpu = time.perf_counter() - t0, time.process_time() - cpu0
     insert_times, cpu0 = [], time.process_time()
     for start in range(0, n, batch):
         chunk = hits[start : start + batch]
         t0 = time.perf_counter()
         with transaction.atomic():
-            if new_writer:
-                capture.insert_rows(chunk)
-            else:
-                Hit.objects.bulk_create(chunk, batch_size=2000)
+            capture.insert_rows(chunk)
         insert_times.append(time.perf_counter() - t0)
     insert_s, insert_cpu = sum(insert_times), time.process_time() - cpu0
     say(
-        f"classification alone ({classify_one.__name__}: agent, referrer, language, visitor hash; "
+        f"classification alone (rows_of: agent, referrer, language, visitor hash; "
         f"caches cold): {classify_s:.2f}s = {n / classify_s:,.0f} rows/s "
         f"({n / classify_cpu:,.0f} per CPU-s)"
     )
     say(
-        f"insert alone (transaction + {'insert_rows' if new_writer else 'bulk_create'} of "
+        f"insert alone (transaction + insert_rows of "
         f"classified hits, table {n}->{2 * n} rows): "
         f"{insert_s:.2f}s = {n / insert_s:,.0f} rows/s ({n / insert_cpu:,.0f} per CPU-s)"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from koe.analytics import capture, rollup
 from koe.analytics.models import DailyBreakdown, DailyPostStats, DailyStats, Hit, HourlyStats
+from koe.core.hits import Mark
 from tests.agents import GOOGLEBOT, IPAD, IPHONE, WINDOWS
 from tests.conftest import publish
 
@@ -21,7 +23,7 @@ def visit(url, *, at, ip="198.51.100.1", ua=WINDOWS, referrer="", user=None, lan
     if user is not None:
         client.force_login(user)
     headers = {"HTTP_REFERER": referrer} if referrer else {}
-    with mock.patch("koe.analytics.capture._now", return_value=at):
+    with mock.patch("koe.analytics.capture._now", return_value=at.timestamp()):
         response = client.get(url, **headers)
     assert response.status_code == 200
     assert "X-Koe-Count" not in response.headers
@@ -185,13 +187,11 @@ def test_a_beacon_flood_is_slowed(post):
 def test_a_post_deleted_before_the_flush_loses_only_its_own_views(post, alice):
     other = publish(alice, title="Deleted soon")
     buffer = capture.HitBuffer()
-    now = timezone.now()
     for target in (post, other, post):
+        mark = Mark(alice.blog.pk, alice.pk, target.pk, "post", "Asia/Tokyo", "alice")
         buffer._items.append(capture.RawHit(
-            blog_id=alice.blog.pk, post_id=target.pk, kind="post", ts=now,
-            local_date=capture.local_date(now, "Asia/Tokyo"), visitor_key=b"k", user_agent=WINDOWS,
-            referrer="", own_host="testserver", blog_username="alice",
-            path=target.get_absolute_url(), accept_language="ja",
+            mark, time.time(), "203.0.113.1", WINDOWS, "", "testserver",
+            target.get_absolute_url(), "ja",
         ))  # fmt: skip
     other.delete()  # between the views and the flush
     assert buffer.flush() == 2

@@ -59,7 +59,7 @@ def post(alice):
 
 def visit(url, ip, at):
     client = Client(REMOTE_ADDR=ip, HTTP_USER_AGENT=WINDOWS, HTTP_ACCEPT_LANGUAGE="ja")
-    with mock.patch("koe.analytics.capture._now", return_value=at):
+    with mock.patch("koe.analytics.capture._now", return_value=at.timestamp()):
         assert client.get(url).status_code == 200
 
 

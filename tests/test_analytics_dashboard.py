@@ -34,7 +34,7 @@ def visit(url, *, at, ip="198.51.100.1", ua=WINDOWS, referrer="", user=None, lan
     if user is not None:
         client.force_login(user)
     headers = {"HTTP_REFERER": referrer} if referrer else {}
-    with mock.patch("koe.analytics.capture._now", return_value=at):
+    with mock.patch("koe.analytics.capture._now", return_value=at.timestamp()):
         response = client.get(url, **headers)
     assert response.status_code == 200
     return response

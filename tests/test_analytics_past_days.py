@@ -44,7 +44,7 @@ def _own_cache(settings):
 def visit(url, *, at, ip, ua=WINDOWS, referrer=""):
     client = Client(REMOTE_ADDR=ip, HTTP_USER_AGENT=ua)
     headers = {"HTTP_REFERER": referrer} if referrer else {}
-    with mock.patch("koe.analytics.capture._now", return_value=at):
+    with mock.patch("koe.analytics.capture._now", return_value=at.timestamp()):
         assert client.get(url, **headers).status_code == 200
 
 

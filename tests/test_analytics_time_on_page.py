@@ -36,7 +36,7 @@ def posts(alice):
 def read(url, ip, seconds=None):
     """A view, and when the reader's browser reports it, the time it was looked at."""
     client = Client(REMOTE_ADDR=ip, HTTP_USER_AGENT=WINDOWS)
-    with mock.patch("koe.analytics.capture._now", return_value=timezone.now()):
+    with mock.patch("koe.analytics.capture._now", return_value=timezone.now().timestamp()):
         assert client.get(url).status_code == 200
     if seconds is not None:
         body = f'{{"p": "{url}", "s": {seconds}}}'

@@ -35,7 +35,7 @@ def visit(url, *, day, ip, ua=WINDOWS, user=None, minutes=0):
     if user is not None:
         client.force_login(user)
     at = noon(day) + timedelta(minutes=minutes)
-    with mock.patch("koe.analytics.capture._now", return_value=at):
+    with mock.patch("koe.analytics.capture._now", return_value=at.timestamp()):
         assert client.get(url).status_code == 200
 
 

@@ -54,7 +54,7 @@ def read(post, n, when):
     url = post.get_absolute_url()
     for i in range(n):
         client = Client(REMOTE_ADDR=f"203.0.113.{i + 1}", HTTP_USER_AGENT=WINDOWS)
-        with mock.patch("koe.analytics.capture._now", return_value=when):
+        with mock.patch("koe.analytics.capture._now", return_value=when.timestamp()):
             assert client.get(url).status_code == 200
 
 

@@ -13,10 +13,11 @@ import itertools
 import logging
 import secrets
 import threading
+import time
 import zoneinfo
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 import maxminddb
 from django.conf import settings
@@ -33,22 +34,20 @@ FLUSH_EVERY = 1.0  # seconds
 MAX_BUFFER = 50_000  # beyond this, hits are dropped rather than memory exhausted
 
 
-@dataclass(slots=True)
-class RawHit:
-    blog_id: int
-    post_id: int | None
-    kind: str
-    ts: datetime
-    local_date: date
-    visitor_key: bytes  # address + agent + blog, hashed with the day's salt at flush time
+class RawHit(NamedTuple):
+    """A view as it came: its moment and the request's untrusted headers, length-capped.
+
+    Nothing is derived while the reader waits (a tuple is made and appended); the visitor's
+    hash, the local date and every label are the writer's, in hit_row()."""
+
+    mark: Mark
+    ts: float  # seconds since the epoch
+    address: str  # in memory until the flush only: never written
     user_agent: str
     referrer: str
-    own_host: str
-    blog_username: str
+    host: str
     path: str
     accept_language: str
-    #: Only while GeoIP is configured, to look the country up at flush time; never written.
-    address: str = ""
 
 
 def _zone(zone_name: str) -> zoneinfo.ZoneInfo:
@@ -67,13 +66,13 @@ def local_date(moment: datetime, zone_name: str) -> date:
 _days: dict[str, tuple[float, float, date]] = {}
 
 
-def _today_in(moment: datetime, zone_name: str) -> date:
-    stamp = moment.timestamp()
+def day_of(stamp: float, zone_name: str) -> date:
+    """The date in a time zone of a moment given in seconds since the epoch."""
     known = _days.get(zone_name)
     if known is not None and known[0] <= stamp < known[1]:
         return known[2]
     zone = _zone(zone_name)
-    day = moment.astimezone(zone).date()
+    day = datetime.fromtimestamp(stamp, zone).date()
     start = datetime.combine(day, datetime.min.time(), tzinfo=zone).timestamp()
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone).timestamp()
     if len(_days) > 1024:
@@ -149,62 +148,103 @@ def delete_old_salts(now: datetime) -> int:
     return DailySalt.objects.filter(date__lte=last_ended).delete()[0]
 
 
-#: The columns a hit is written with, in the order of hit_row()'s values.
+#: The columns a hit is written with, in the order of hit_row()'s values: what the view
+#: itself gives first, then the labels its headers are classified into (LABELS).
 COLUMNS = (
-    "blog_id", "post_id", "ts", "visitor", "kind", "is_bot", "is_entry", "path",
-    "referrer_group", "referrer", "search_terms", "device", "browser", "os", "language",
-    "country", "seconds",
+    "blog_id", "post_id", "ts", "visitor", "kind", "path", "country", "seconds",
+    "is_bot", "is_entry", "referrer_group", "referrer", "search_terms", "device", "browser",
+    "os", "language",
 )  # fmt: skip
 
-
-# The same referrers come again and again (a search engine's bare address, a social site,
-# the feed): classifying each once is enough. The function is pure, so caching changes nothing.
-@lru_cache(maxsize=4096)
-def _referrer(raw: str, own_host: str, blog_username: str) -> tuple[str, str, str, bool]:
-    # Positional, so the cache's key is a plain tuple (keyword calls cost a dict per call).
-    return classify.referrer(raw, own_host=own_host, blog_username=blog_username)
+# The same headers come again and again (a few hundred browsers, a search engine's bare
+# address, the feed): each combination is classified once, then found with one dict look-up.
+# classify's functions are pure, so the cache changes nothing but the time.
+_labels: dict[tuple[str, str, str, str, str], tuple] = {}
+MAX_LABELS = 8192
 
 
-_language = lru_cache(maxsize=1024)(classify.language)
+def labels(agent: str, referrer: str, accept_language: str, host: str, username: str) -> tuple:
+    """(is_bot, is_entry, referrer group, referrer, search terms, device, browser, os,
+    language) of a view's headers: the last nine of COLUMNS."""
+    key = (agent, referrer, accept_language, host, username)
+    found = _labels.get(key)
+    if found is None:
+        device, browser, system = classify.user_agent(agent)
+        group, source, terms, is_entry = classify.referrer(
+            referrer, own_host=host.split(":")[0].lower(), blog_username=username
+        )
+        language = classify.language(accept_language)
+        found = (device == "bot", is_entry, group, source, terms, device, browser, system, language)
+        if len(_labels) >= MAX_LABELS:
+            _labels.clear()
+        _labels[key] = found
+    return found
 
 
-def hit_row(raw: RawHit, salts: dict[date, bytes] | None = None) -> tuple:
-    """A buffered view classified into the values of a Hit row, in the order of COLUMNS.
+# Consecutive views mostly share their second: its text is made once. One tuple, replaced
+# whole, so threads flushing at once never pair one second with another's text.
+_second: tuple[int, str] = (0, "")
 
-    salts: the batch's salts by date, looked up once per batch rather than once per row."""
-    device, browser, system = classify.user_agent(raw.user_agent)
-    group, source, terms, is_entry = _referrer(raw.referrer, raw.own_host, raw.blog_username)
-    salt = salts[raw.local_date] if salts else salt_for(raw.local_date)
+
+def _utc_text(stamp: float, zone: str) -> str:
+    """A moment as the text the database reads into its timestamp column: UTC with
+    microseconds, then zone ("2026-11-26 13:00:00.123456" + "+00:00" for PostgreSQL, + ""
+    for SQLite, which keeps naive UTC text as Django's adapt_datetimefield_value does)."""
+    global _second
+    whole = int(stamp)
+    known = _second
+    if known[0] != whole:
+        known = _second = (whole, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(whole)))
+    return f"{known[1]}.{int((stamp - whole) * 1_000_000):06d}{zone}"
+
+
+@lru_cache(maxsize=4)
+def _keyed(salt: bytes):
+    return hashlib.blake2b(key=salt, digest_size=8)
+
+
+def hit_row(raw: RawHit, salt: bytes, zone: str = "+00:00") -> tuple:
+    """A buffered view as the values of a Hit row, in the order of COLUMNS, as the database
+    takes them (the moment as text: _utc_text()).
+
+    salt: the salt of the view's date in its blog's time zone (day_of())."""
+    mark = raw.mark
+    hasher = _keyed(salt).copy()  # a copy of a keyed hasher: cheaper than keying each time
+    hasher.update(f"{raw.address}\n{raw.user_agent}\n{mark.blog_id}".encode())
+    visitor = hasher.digest()
     return (
-        raw.blog_id,
-        raw.post_id,
-        raw.ts,
-        int.from_bytes(
-            hashlib.blake2b(raw.visitor_key, key=salt, digest_size=8).digest(), "big", signed=True
-        ),
-        raw.kind,
-        device == "bot",
-        is_entry,
-        raw.path[:200],
-        group,
-        source,
-        terms,
-        device,
-        browser,
-        system,
-        _language(raw.accept_language),
-        country_of(raw.address) if raw.address else "",  # only with a GeoIP database
+        mark.blog_id,
+        mark.post_id,
+        _utc_text(raw.ts, zone),
+        int.from_bytes(visitor, "big", signed=True),
+        mark.kind,
+        raw.path,
+        country_of(raw.address) if _geoip_path() else "",  # only with a GeoIP database
         None,  # seconds: filled in later by the time-on-page beacon
-    )
+    ) + labels(raw.user_agent, raw.referrer, raw.accept_language, raw.host, mark.username)
 
 
-def to_hit(raw: RawHit) -> Hit:
-    return Hit(**dict(zip(COLUMNS, hit_row(raw), strict=True)))
+def _geoip_path() -> str:
+    return hot_settings.get("KOE_GEOIP_PATH") or ""
+
+
+def rows_of(items: list[RawHit]) -> list[tuple]:
+    """The Hit rows of buffered views, for this database; each date's salt is looked up once."""
+    zone = "+00:00" if connection.vendor == "postgresql" else ""
+    salts: dict[date, bytes] = {}
+    rows = []
+    for raw in items:
+        day = day_of(raw.ts, raw.mark.time_zone)
+        salt = salts.get(day)
+        if salt is None:
+            salt = salts[day] = salt_for(day)
+        rows.append(hit_row(raw, salt, zone))
+    return rows
 
 
 def insert_rows(rows: list[tuple]) -> None:
-    """Write hit_row() values: COPY on PostgreSQL, one prepared INSERT run for every row
-    (executemany) elsewhere.
+    """Write rows_of() rows: COPY on PostgreSQL; elsewhere, as many rows per INSERT as the
+    database takes parameters.
 
     What bulk_create would write, without building a model instance and compiling every
     field of every row: the batch writer's time goes into the database, not into the ORM.
@@ -219,31 +259,22 @@ def insert_rows(rows: list[tuple]) -> None:
                 for row in rows:
                     copy.write_row(row)
             return
-        # SQLite keeps a DateTimeField as naive UTC text (Django's adapt_datetimefield_value
-        # makes str(make_naive(ts, UTC))): the same, without its per-row checks and lookups.
-        values = [(*row[:2], _naive_utc(row[2]), *row[3:]) for row in rows]
         one = f"({', '.join(['?'] * len(COLUMNS))})"
         sql = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 - the model's names
         # Many rows per statement: a row then costs SQLite's insert, not a statement's run
         # (~45 % less per row than one row per run, measured in bench/analytics.py's writer).
         per = max(1, connection.features.max_query_params // len(COLUMNS))
-        whole = len(values) // per * per
+        whole = len(rows) // per * per
         if whole:
             raw_cursor.executemany(
                 sql + ", ".join([one] * per),
                 [
-                    tuple(itertools.chain.from_iterable(values[i : i + per]))
+                    tuple(itertools.chain.from_iterable(rows[i : i + per]))
                     for i in range(0, whole, per)
                 ],
             )
-        if whole < len(values):
-            raw_cursor.executemany(sql + one, values[whole:])
-
-
-def _naive_utc(moment: datetime) -> str:
-    if moment.tzinfo is UTC:  # as timezone.now() gives: "...+00:00" less the offset
-        return moment.isoformat(" ")[:-6]
-    return str(moment.astimezone(UTC).replace(tzinfo=None))
+        if whole < len(rows):
+            raw_cursor.executemany(sql + one, rows[whole:])
 
 
 def _still_there(rows: list[tuple]) -> list[tuple]:
@@ -268,7 +299,9 @@ class HitBuffer:
                 self.dropped += 1
                 return
             self._items.append(raw)
-        if self._thread is None and hot_settings.get("KOE_ANALYTICS_BUFFERED", True):
+        if not hot_settings.get("KOE_ANALYTICS_BUFFERED", True):
+            self.flush()  # the tests' setting: each view is written at once
+        elif self._thread is None:
             self._start()
 
     def flush(self) -> int:
@@ -277,8 +310,7 @@ class HitBuffer:
             items, self._items = self._items, []
         if not items:
             return 0
-        salts = {day: salt_for(day) for day in {raw.local_date for raw in items}}
-        rows = [hit_row(raw, salts) for raw in items]
+        rows = rows_of(items)
         try:
             with transaction.atomic():
                 insert_rows(rows)
@@ -314,9 +346,9 @@ class HitBuffer:
 BUFFER = HitBuffer()
 
 
-def _now() -> datetime:
-    """The moment of a view (its own function, so tests can replay a day of traffic)."""
-    return datetime.now(UTC)  # timezone.now() with USE_TZ, less its settings look-up
+#: The moment of a view, in seconds since the epoch (its own name, so tests can replay a
+#: day of traffic).
+_now = time.time
 
 
 def client_address(meta: dict) -> str:
@@ -334,39 +366,25 @@ def record(request, mark: Mark) -> None:
     meta = request.META
     record_view(
         mark,
-        address=client_address(meta),
-        agent=meta.get("HTTP_USER_AGENT", ""),
-        referrer=meta.get("HTTP_REFERER", ""),
-        host=request.get_host(),
-        path=request.path,
-        accept_language=meta.get("HTTP_ACCEPT_LANGUAGE", ""),
+        client_address(meta),
+        meta.get("HTTP_USER_AGENT", ""),
+        meta.get("HTTP_REFERER", ""),
+        request.get_host(),
+        request.path,
+        meta.get("HTTP_ACCEPT_LANGUAGE", ""),
     )
 
 
 def record_view(
-    mark: Mark, *, address: str, agent: str, referrer: str, host: str, path: str,
+    mark: Mark, address: str, agent: str, referrer: str, host: str, path: str,
     accept_language: str,
 ) -> None:  # fmt: skip
-    """Count a view: what the request showed, into the buffer. Everything else (the visitor's
-    hash, the classification, the insert) is the writer's, away from the request."""
-    now = _now()
-    agent = agent[:512]
+    """Count a view: what the request showed, length-capped, into the buffer. Everything
+    else (the date, the visitor's hash, the classification, the insert) is the writer's,
+    away from the request."""
     BUFFER.add(
         RawHit(
-            mark.blog_id,
-            mark.post_id,
-            mark.kind,
-            now,
-            _today_in(now, mark.time_zone),
-            f"{address}\n{agent}\n{mark.blog_id}".encode(),  # visitor_key
-            agent,
-            referrer[:2000],
-            host.split(":")[0].lower(),  # own_host
-            mark.username,
-            path[:200],
+            mark, _now(), address, agent[:512], referrer[:2000], host[:255], path[:200],
             accept_language[:100],
-            address if hot_settings.get("KOE_GEOIP_PATH") else "",
         )
-    )
-    if not hot_settings.get("KOE_ANALYTICS_BUFFERED", True):
-        BUFFER.flush()
+    )  # fmt: skip
