@@ -13,6 +13,7 @@ from django.test import TestCase
 from PIL import Image as PILImage
 
 from koe.accounts import services as account_services
+from koe.analytics import capture
 from koe.blogs import services as blog_services
 from koe.core import pagecache
 
@@ -48,11 +49,13 @@ def _fresh_cache(settings, tmp_path):
     cache.clear()
     caches["pages"].clear()
     pagecache.forget_local()
+    capture.forget_labels()  # each test's database starts without the Labels rows
     settings.MEDIA_ROOT = tmp_path / "media"
     yield
     cache.clear()
     caches["pages"].clear()
     pagecache.forget_local()
+    capture.forget_labels()
 
 
 def make_user(username: str, *, display_name: str | None = None, language: str = "en"):

@@ -75,12 +75,12 @@ def from_the_log(start: date, end: date):
     zone = queries.blog_zone("Asia/Tokyo")
     days: dict = defaultdict(lambda: defaultdict(set))
     views: Counter = Counter()
-    for hit in Hit.objects.filter(is_bot=False):
+    for hit in Hit.objects.filter(is_bot=False).select_related("labels"):
         day = hit.ts.astimezone(zone).date()
         if start <= day <= end:
             keys = [("post", hit.post_id)]
-            if hit.referrer:
-                keys.append(("referrer", hit.referrer_group, hit.referrer))
+            if hit.labels.referrer:
+                keys.append(("referrer", hit.labels.referrer_group, hit.labels.referrer))
             for key in keys:
                 views[key] += 1
                 days[key][day].add(hit.visitor)

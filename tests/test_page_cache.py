@@ -290,9 +290,9 @@ def test_a_view_the_front_counts_is_classified_like_one_django_counts(public_pos
         ])  # fmt: skip
         capture.BUFFER.flush()
         seen.append(Hit.objects.filter(post=public_post).latest("pk"))
-    assert [h.referrer_group for h in seen] == ["search"] * 3
-    assert {h.search_terms for h in seen} == {"koe blog"}
-    assert {(h.device, h.browser, h.os, h.language) for h in seen} == {
+    assert [h.labels.referrer_group for h in seen] == ["search"] * 3
+    assert {h.labels.search_terms for h in seen} == {"koe blog"}
+    assert {(h.labels.device, h.labels.browser, h.labels.os, h.labels.language) for h in seen} == {
         ("pc", "Chrome", "Windows", "en")
     }
     assert seen[0].visitor != seen[1].visitor and seen[0].visitor == seen[2].visitor

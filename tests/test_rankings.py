@@ -320,7 +320,7 @@ def test_a_click_from_the_ranking_counts_as_coming_from_the_ranking(people):
     client = Client(REMOTE_ADDR="192.0.2.5", HTTP_USER_AGENT=WINDOWS)
     client.get(url(people["alice"]), HTTP_REFERER="http://testserver/ranking/pets/")
     latest = Hit.objects.order_by("-id").first()
-    assert (latest.referrer_group, latest.referrer) == ("koe", "ranking")
+    assert (latest.labels.referrer_group, latest.labels.referrer) == ("koe", "ranking")
 
 
 def queries_for(address: str) -> int:

@@ -57,7 +57,7 @@ def time_on_page(request):
         Hit.objects.filter(
             blog=blog, visitor=visitor, path=path, seconds__isnull=True, ts__gte=now - WINDOW
         )
-        .order_by("-ts")
+        .order_by("-ts", "-pk")  # hits keep whole seconds: the later of one second
         .values_list("pk", flat=True)
         .first()
     )

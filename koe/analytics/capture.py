@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import logging
 import secrets
+import sqlite3
 import threading
 import time
 import zoneinfo
@@ -21,11 +22,10 @@ from typing import NamedTuple
 
 import maxminddb
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from koe.analytics import classify
-from koe.analytics.models import DailySalt, Hit
-from koe.blogs.models import Blog, Post
+from koe.analytics.models import LABEL_FIELDS, DailySalt, Hit, Labels
 from koe.core import hot_settings
 from koe.core.hits import Mark
 
@@ -38,7 +38,7 @@ class RawHit(NamedTuple):
     """A view as it came: its moment and the request's untrusted headers, length-capped.
 
     Nothing is derived while the reader waits (a tuple is made and appended); the visitor's
-    hash, the local date and every label are the writer's, in hit_row()."""
+    hash, the local date and every label are the writer's, in rows_of()."""
 
     mark: Mark
     ts: float  # seconds since the epoch
@@ -148,24 +148,24 @@ def delete_old_salts(now: datetime) -> int:
     return DailySalt.objects.filter(date__lte=last_ended).delete()[0]
 
 
-#: The columns a hit is written with, in the order of hit_row()'s values: what the view
-#: itself gives first, then the labels its headers are classified into (LABELS).
+#: The columns a hit is written with, in the order of rows_of()'s values.
 COLUMNS = (
-    "blog_id", "post_id", "ts", "visitor", "kind", "path", "country", "seconds",
-    "is_bot", "is_entry", "referrer_group", "referrer", "search_terms", "device", "browser",
-    "os", "language",
+    "blog_id", "post_id", "ts", "visitor", "kind", "path", "country", "seconds", "is_bot",
+    "labels_id",
 )  # fmt: skip
+MAX_LABELS = 8192
 
 # The same headers come again and again (a few hundred browsers, a search engine's bare
 # address, the feed): each combination is classified once, then found with one dict look-up.
 # classify's functions are pure, so the cache changes nothing but the time.
-_labels: dict[tuple[str, str, str, str, str], tuple] = {}
-MAX_LABELS = 8192
+_labels: dict[tuple[str, str, str, str, str], tuple[bool, int]] = {}
+# The Labels row of each classification (rows are never deleted, so an id stays right;
+# see forget_labels()).
+_label_ids: dict[tuple, int] = {}
 
 
-def labels(agent: str, referrer: str, accept_language: str, host: str, username: str) -> tuple:
-    """(is_bot, is_entry, referrer group, referrer, search terms, device, browser, os,
-    language) of a view's headers: the last nine of COLUMNS."""
+def labels(agent: str, referrer: str, accept_language: str, host: str, username: str):
+    """(is_bot, the id of its Labels row) of a view's headers: the last two of COLUMNS."""
     key = (agent, referrer, accept_language, host, username)
     found = _labels.get(key)
     if found is None:
@@ -173,55 +173,36 @@ def labels(agent: str, referrer: str, accept_language: str, host: str, username:
         group, source, terms, is_entry = classify.referrer(
             referrer, own_host=host.split(":")[0].lower(), blog_username=username
         )
-        language = classify.language(accept_language)
-        found = (device == "bot", is_entry, group, source, terms, device, browser, system, language)
-        if len(_labels) >= MAX_LABELS:
-            _labels.clear()
-        _labels[key] = found
+        is_bot = device == "bot"
+        values = (is_bot, is_entry, group, source, terms, device, browser, system)
+        found = (is_bot, label_id((*values, classify.language(accept_language))))
+        if not connection.in_atomic_block:  # as label_id() does
+            if len(_labels) >= MAX_LABELS:
+                _labels.clear()
+            _labels[key] = found
     return found
 
 
-# Consecutive views mostly share their second: its text is made once. One tuple, replaced
-# whole, so threads flushing at once never pair one second with another's text.
-_second: tuple[int, str] = (0, "")
+def label_id(values: tuple) -> int:
+    """The id of the Labels row with these values (in the order of LABEL_FIELDS), made if new.
+
+    Remembered only once it is surely committed (not inside a transaction that might yet be
+    rolled back: the tests' counting, which writes at once)."""
+    found = _label_ids.get(values)
+    if found is None:
+        row, _created = Labels.objects.get_or_create(**dict(zip(LABEL_FIELDS, values, strict=True)))
+        found = row.pk
+        if not connection.in_atomic_block:
+            if len(_label_ids) >= MAX_LABELS:
+                _label_ids.clear()
+            _label_ids[values] = found
+    return found
 
 
-def _utc_text(stamp: float, zone: str) -> str:
-    """A moment as the text the database reads into its timestamp column: UTC with
-    microseconds, then zone ("2026-11-26 13:00:00.123456" + "+00:00" for PostgreSQL, + ""
-    for SQLite, which keeps naive UTC text as Django's adapt_datetimefield_value does)."""
-    global _second
-    whole = int(stamp)
-    known = _second
-    if known[0] != whole:
-        known = _second = (whole, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(whole)))
-    return f"{known[1]}.{int((stamp - whole) * 1_000_000):06d}{zone}"
-
-
-@lru_cache(maxsize=4)
-def _keyed(salt: bytes):
-    return hashlib.blake2b(key=salt, digest_size=8)
-
-
-def hit_row(raw: RawHit, salt: bytes, zone: str = "+00:00") -> tuple:
-    """A buffered view as the values of a Hit row, in the order of COLUMNS, as the database
-    takes them (the moment as text: _utc_text()).
-
-    salt: the salt of the view's date in its blog's time zone (day_of())."""
-    mark = raw.mark
-    hasher = _keyed(salt).copy()  # a copy of a keyed hasher: cheaper than keying each time
-    hasher.update(f"{raw.address}\n{raw.user_agent}\n{mark.blog_id}".encode())
-    visitor = hasher.digest()
-    return (
-        mark.blog_id,
-        mark.post_id,
-        _utc_text(raw.ts, zone),
-        int.from_bytes(visitor, "big", signed=True),
-        mark.kind,
-        raw.path,
-        country_of(raw.address) if _geoip_path() else "",  # only with a GeoIP database
-        None,  # seconds: filled in later by the time-on-page beacon
-    ) + labels(raw.user_agent, raw.referrer, raw.accept_language, raw.host, mark.username)
+def forget_labels() -> None:
+    """Forget which Labels rows exist (between tests, whose databases start empty)."""
+    _labels.clear()
+    _label_ids.clear()
 
 
 def _geoip_path() -> str:
@@ -229,16 +210,47 @@ def _geoip_path() -> str:
 
 
 def rows_of(items: list[RawHit]) -> list[tuple]:
-    """The Hit rows of buffered views, for this database; each date's salt is looked up once."""
+    """Buffered views as the values of Hit rows, in the order of COLUMNS, as this database
+    takes them. One loop with everything in it, for it runs for every view:
+
+    - the visitor: the address, agent and blog hashed with the salt of the view's date in
+      its blog's time zone (a copy of that date's keyed hasher: cheaper than keying anew);
+    - the moment as text, UTC to the second ("2026-11-26 13:00:00", naive as Django keeps
+      it on SQLite, with "+00:00" for PostgreSQL), made once per second: no count needs a
+      finer time, and views in one second keep their order by id;
+    - the labels of the headers (labels()), found with one dict look-up.
+    """
     zone = "+00:00" if connection.vendor == "postgresql" else ""
-    salts: dict[date, bytes] = {}
-    rows = []
-    for raw in items:
-        day = day_of(raw.ts, raw.mark.time_zone)
-        salt = salts.get(day)
-        if salt is None:
-            salt = salts[day] = salt_for(day)
-        rows.append(hit_row(raw, salt, zone))
+    geoip = bool(_geoip_path())
+    hashers: dict[date, object] = {}
+    rows: list[tuple] = []
+    append, known = rows.append, _labels.get
+    second, second_text = -1, ""
+    for mark, ts, address, agent, referrer, host, path, language in items:
+        day = day_of(ts, mark.time_zone)
+        hasher = hashers.get(day)
+        if hasher is None:
+            hasher = hashers[day] = hashlib.blake2b(key=salt_for(day), digest_size=8)
+        visitor = hasher.copy()
+        visitor.update(f"{address}\n{agent}\n{mark.blog_id}".encode())
+        if int(ts) != second:
+            second = int(ts)
+            second_text = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(second)) + zone
+        is_bot, labels_id = known((agent, referrer, language, host, mark.username)) or labels(
+            agent, referrer, language, host, mark.username
+        )
+        append((
+            mark.blog_id,
+            mark.post_id,
+            second_text,
+            int.from_bytes(visitor.digest(), "big", signed=True),
+            mark.kind,
+            path,
+            country_of(address) if geoip else "",  # only with a GeoIP database
+            None,  # seconds: filled in later by the time-on-page beacon
+            is_bot,
+            labels_id,
+        ))  # fmt: skip
     return rows
 
 
@@ -262,8 +274,10 @@ def insert_rows(rows: list[tuple]) -> None:
         one = f"({', '.join(['?'] * len(COLUMNS))})"
         sql = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 - the model's names
         # Many rows per statement: a row then costs SQLite's insert, not a statement's run
-        # (~45 % less per row than one row per run, measured in bench/analytics.py's writer).
-        per = max(1, connection.features.max_query_params // len(COLUMNS))
+        # (~45 % less per row than one row per run, measured in bench/analytics.py's writer;
+        # 1,000 rows ~10 % less again than 99). As many as this SQLite takes parameters:
+        # Django assumes 999; SQLite 3.32 and later take 32,766.
+        per = max(1, min(1000, _parameter_limit(raw_cursor.connection) // len(COLUMNS)))
         whole = len(rows) // per * per
         if whole:
             raw_cursor.executemany(
@@ -277,12 +291,11 @@ def insert_rows(rows: list[tuple]) -> None:
             raw_cursor.executemany(sql + one, rows[whole:])
 
 
-def _still_there(rows: list[tuple]) -> list[tuple]:
-    blogs = set(Blog.objects.filter(pk__in={r[0] for r in rows}).values_list("pk", flat=True))
-    posts = set(
-        Post.objects.filter(pk__in={r[1] for r in rows if r[1]}).values_list("pk", flat=True)
-    )
-    return [r for r in rows if r[0] in blogs and (r[1] is None or r[1] in posts)]
+def _parameter_limit(db) -> int:
+    try:
+        return db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except (AttributeError, sqlite3.Error):  # not sqlite3's own connection
+        return connection.features.max_query_params or 999
 
 
 class HitBuffer:
@@ -310,16 +323,11 @@ class HitBuffer:
             items, self._items = self._items, []
         if not items:
             return 0
+        # A view of a post or blog deleted since is written all the same (no constraint is
+        # checked per view); the rollup counts only the hits of what exists.
         rows = rows_of(items)
-        try:
-            with transaction.atomic():
-                insert_rows(rows)
-        except IntegrityError:
-            # A post or blog deleted between its view and this flush fails the whole batch:
-            # write the others again without the views of what is gone.
-            rows = _still_there(rows)
-            with transaction.atomic():
-                insert_rows(rows)
+        with transaction.atomic():
+            insert_rows(rows)
         return len(rows)
 
     def _start(self) -> None:
@@ -335,12 +343,10 @@ class HitBuffer:
             self._wake.wait(FLUSH_EVERY)
             self._wake.clear()
             try:
-                close_old_connections()
-                self.flush()
+                self.flush()  # on this thread's own connection, kept from one flush to the next
             except Exception:  # noqa: BLE001 - counting must never take the site down
                 log.exception("could not write page views")
-            finally:
-                connection.close()
+                connection.close()  # a new connection for the next flush
 
 
 BUFFER = HitBuffer()

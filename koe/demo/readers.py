@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from koe.analytics import rollup
+from koe.analytics import capture, rollup
 from koe.analytics.models import DailyStats, Hit
 from koe.blogs.models import Post
 from koe.demo.texts import BLOGS
@@ -74,6 +74,9 @@ def _day_hits(blog, posts, language: str, day: date, base: int, now: datetime) -
         moment = min(moment, now - timedelta(minutes=1)).astimezone(UTC)
         group, source, terms = rng.choice(SOURCES)
         device, browser, system = rng.choice(DEVICES)
+        # The first view comes from somewhere; the next ones from the blog itself.
+        labels = (False, True, group, source, terms, device, browser, system, language)
+        moving_on = (False, False, "koe", "this blog", "", device, browser, system, language)
         for view in range(rng.choice((1, 1, 1, 2, 2, 3))):
             # Newer posts are read more; some readers land on the blog's top page.
             post = None
@@ -87,22 +90,17 @@ def _day_hits(blog, posts, language: str, day: date, base: int, now: datetime) -
                     visitor=visitor,
                     kind=Hit.Kind.POST if post else Hit.Kind.TOP,
                     is_bot=False,
-                    is_entry=view == 0,
                     path=post.get_absolute_url() if post else blog.get_absolute_url(),
-                    referrer_group=group if view == 0 else "koe",
-                    referrer=source if view == 0 else "this blog",
-                    search_terms=terms if view == 0 else "",
-                    device=device,
-                    browser=browser,
-                    os=system,
-                    language=language,
+                    labels_id=capture.label_id(labels if view == 0 else moving_on),
                 )
             )
     for _crawl in range(rng.randrange(3)):
         hits.append(
             Hit(blog_id=blog.pk, ts=rng.choice(hours).astimezone(UTC), visitor=rng.getrandbits(63),
                 kind=Hit.Kind.TOP, is_bot=True, path=blog.get_absolute_url(),
-                referrer_group="direct", device="bot", browser="Googlebot")
+                labels_id=capture.label_id(
+                    (True, False, "direct", "", "", "bot", "Googlebot", "", "")
+                ))
         )  # fmt: skip
     return hits
 
