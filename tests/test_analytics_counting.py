@@ -218,3 +218,19 @@ def test_views_of_a_blog_deleted_before_the_flush_are_never_counted(post, alice,
     rollup.rollup(now=timezone.now() + timedelta(minutes=1))
     assert list(Hit.objects.values_list("post_id", flat=True)) == [kept.pk]
     assert list(DailyStats.objects.values_list("blog_id", "views")) == [(bob.blog.pk, 1)]
+
+
+def test_the_binary_copy_writes_each_column_as_its_type():
+    """PostgreSQL's binary COPY takes each value as the type it is told: COPY_TYPES must be
+    the columns' own (a wrong one is an error there, or a wrong number)."""
+    types = {
+        "BigAutoField": "int8", "BigIntegerField": "int8", "DateTimeField": "timestamptz",
+        "CharField": "varchar", "PositiveIntegerField": "int4", "BooleanField": "bool",
+    }  # fmt: skip
+    found = []
+    for name in capture.COLUMNS:
+        field = Hit._meta.get_field(name.removesuffix("_id"))
+        if field.is_relation:
+            field = field.target_field
+        found.append(types[field.get_internal_type()])
+    assert tuple(found) == capture.COPY_TYPES
