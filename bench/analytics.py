@@ -688,7 +688,7 @@ def bench_writer(args, data_dir: str, result: dict) -> None:
     capture._labels.clear()
     steal0, flush_times, cpu0 = cpu_times(), [], time.process_time()
     for start in range(0, n, batch):
-        buffer._items = items[start : start + batch]  # as if `batch` views arrived since the last
+        buffer._items.extend(items[start : start + batch])  # `batch` views since the last
         t0 = time.perf_counter()
         written = buffer.flush()
         flush_times.append(time.perf_counter() - t0)
@@ -733,7 +733,7 @@ def bench_writer(args, data_dir: str, result: dict) -> None:
         f"{insert_s:.2f}s = {n / insert_s:,.0f} rows/s ({n / insert_cpu:,.0f} per CPU-s)"
     )
     prof = cProfile.Profile()
-    buffer._items = items[:batch]
+    buffer._items.extend(items[:batch])
     prof.enable()
     buffer.flush()
     prof.disable()

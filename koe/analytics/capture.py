@@ -8,6 +8,7 @@ the hits of the last second.
 from __future__ import annotations
 
 import atexit
+import collections
 import hashlib
 import itertools
 import logging
@@ -312,18 +313,18 @@ def _parameter_limit(db) -> int:
 
 class HitBuffer:
     def __init__(self):
-        self._items: list[RawHit] = []
+        # A deque: appended to by any thread and emptied by the writer without a lock.
+        self._items: collections.deque[RawHit] = collections.deque()
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self.dropped = 0
 
     def add(self, raw: RawHit) -> None:
-        with self._lock:
-            if len(self._items) >= MAX_BUFFER:
-                self.dropped += 1
-                return
-            self._items.append(raw)
+        if len(self._items) >= MAX_BUFFER:
+            self.dropped += 1
+            return
+        self._items.append(raw)
         if not hot_settings.get("KOE_ANALYTICS_BUFFERED", True):
             self.flush()  # the tests' setting: each view is written at once
         elif self._thread is None:
@@ -331,8 +332,12 @@ class HitBuffer:
 
     def flush(self) -> int:
         """Write what is buffered, in one transaction. Safe to call from any thread."""
-        with self._lock:
-            items, self._items = self._items, []
+        items, take = [], self._items.popleft
+        try:
+            for _ in range(len(self._items)):  # what is there now; more may come meanwhile
+                items.append(take())
+        except IndexError:  # another thread's flush took the rest
+            pass
         if not items:
             return 0
         # A view of a post or blog deleted since is written all the same (no constraint is
