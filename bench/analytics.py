@@ -555,6 +555,22 @@ def wrk(url: str, seconds: float, connections: int) -> dict:
     }  # fmt: skip
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and its children (Granian's worker), from /proc."""
+    tick, total, todo = os.sysconf("SC_CLK_TCK"), 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
 def count_hits(data_dir: str) -> int:
     if os.environ.get("KOE_DATABASE_URL"):
         import psycopg
@@ -611,13 +627,16 @@ def bench_overhead(args, data_dir: str, result: dict) -> None:
         runs: dict[str, list[dict]] = {name: [] for name, _s, _p in cases}
         for round_no in range(1, args.rounds + 1):
             for name, server, path in cases:
+                cpu0 = tree_cpu(server.proc.pid)
                 w = wrk(server.url(path), args.duration, args.connections)
+                w["cpu_us"] = (tree_cpu(server.proc.pid) - cpu0) / max(1, w["requests"]) * 1e6
                 runs[name].append(w)
                 if server is counted and path == post_path:
                     counted_requests += w["requests"]
                 say(
                     f"round {round_no} {name:24} {w['rps']:8.1f} req/s  p50 {w['p50']:.2f} ms  "
-                    f"p99 {w['p99']:.2f} ms  non-2xx {w['non2xx']}  steal {w['steal']:.1f}%  "
+                    f"p99 {w['p99']:.2f} ms  server CPU {w['cpu_us']:.1f} µs/req  "
+                    f"non-2xx {w['non2xx']}  steal {w['steal']:.1f}%  "
                     f"load {w['load']}"
                 )
         time.sleep(2.5)  # the flush thread writes every second
@@ -645,6 +664,15 @@ def bench_overhead(args, data_dir: str, result: dict) -> None:
         f"counted/uncounted = {ratio:.3f}: counting costs {cost * 100:.1f}% of throughput "
         f"(goal < {GOAL_OVERHEAD * 100:.0f}%) {mark(cost < GOAL_OVERHEAD)}"
     )
+    # The server's own CPU per answer (its process tree, from /proc): what counting costs the
+    # server itself, apart from the database server's work on this shared machine.
+    cpu = {name: statistics.median(r["cpu_us"] for r in rs) for name, rs in runs.items()}
+    cpu_c, cpu_u = (cpu[name] for name, _s, _p in cases[:2])
+    print(
+        f"server CPU per answer (median): counted {cpu_c:.1f} µs, not counted {cpu_u:.1f} µs: "
+        f"counting costs the server {cpu_c - cpu_u:.1f} µs, {(1 - cpu_u / cpu_c) * 100:.1f}% "
+        "of its work"
+    )
     print(f"post page (uncounted) / bare /healthz = {u['rps'] / h['rps']:.3f}")
     print(
         f"hits: {counted_requests} counted requests answered (wrk), {hits_running} rows 2.5 s "
@@ -655,7 +683,8 @@ def bench_overhead(args, data_dir: str, result: dict) -> None:
     result["summary"] = [
         f"post counted {c['rps']:.0f} req/s (p50 {c['p50']:.1f} ms, p99 {c['p99']:.1f} ms), "
         f"uncounted {u['rps']:.0f} req/s, /healthz {h['rps']:.0f} req/s; counted/uncounted "
-        f"{ratio:.3f} -> cost {cost * 100:.1f}% {mark(cost < GOAL_OVERHEAD)}; hits stored "
+        f"{ratio:.3f} -> cost {cost * 100:.1f}% {mark(cost < GOAL_OVERHEAD)}; server CPU "
+        f"{cpu_c:.1f} vs {cpu_u:.1f} µs/answer ({(1 - cpu_u / cpu_c) * 100:.1f}%); hits stored "
         f"{hits_stopped}/{counted_requests}; steal {c['steal']:.1f}%; load {c['load']}",
     ]
 
