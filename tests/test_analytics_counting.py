@@ -9,10 +9,18 @@ from unittest import mock
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from koe.analytics import capture, rollup
-from koe.analytics.models import DailyBreakdown, DailyPostStats, DailyStats, Hit, HourlyStats
+from koe.analytics.models import (
+    DailyBreakdown,
+    DailyPostStats,
+    DailyStats,
+    Hit,
+    HourlyStats,
+    Labels,
+)
 from koe.core.hits import Mark
 from tests.agents import GOOGLEBOT, IPAD, IPHONE, WINDOWS
 from tests.conftest import publish
@@ -234,3 +242,28 @@ def test_the_binary_copy_writes_each_column_as_its_type():
             field = field.target_field
         found.append(types[field.get_internal_type()])
     assert tuple(found) == capture.COPY_TYPES
+
+
+@pytest.mark.django_db(transaction=True)  # Labels ids are remembered once committed
+def test_a_batch_of_new_kinds_of_reader_costs_a_few_queries_not_one_each(post, alice):
+    """Headers never seen before (200 sites sending readers) are classified and their
+    Labels rows made all at once; the next batch of the same finds them in memory."""
+    buffer = capture.HitBuffer()
+    mark = Mark(alice.blog.pk, alice.pk, post.pk, "post", "Asia/Tokyo", "alice")
+    views = [
+        (mark, time.time(), f"203.0.113.{i % 250}", WINDOWS, f"https://site{i}.example/", "host",
+         post.get_absolute_url(), "ja")
+        for i in range(200)
+    ]  # fmt: skip
+    buffer._items.extend(views)
+    with CaptureQueriesContext(connection) as first:
+        assert buffer.flush() == 200
+    assert len(first) < 20  # the salt, the Labels rows (a few statements), the insert
+    assert Labels.objects.count() == 200
+    assert set(Hit.objects.values_list("labels__referrer", flat=True)) == {
+        f"site{i}.example" for i in range(200)
+    }
+    buffer._items.extend(views)
+    with CaptureQueriesContext(connection) as again:
+        assert buffer.flush() == 200
+    assert not [q for q in again if "analytics_labels" in q["sql"]]

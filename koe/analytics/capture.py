@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import atexit
 import collections
+import functools
 import hashlib
 import itertools
 import logging
+import operator
 import secrets
 import sqlite3
 import threading
@@ -24,6 +26,7 @@ from typing import NamedTuple
 import maxminddb
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 
 from koe.analytics import classify
 from koe.analytics.models import LABEL_FIELDS, DailySalt, Hit, Labels
@@ -159,7 +162,7 @@ COLUMNS = (
 COPY_TYPES = (
     "int8", "int8", "timestamptz", "int8", "varchar", "varchar", "varchar", "int4", "bool", "int8",
 )  # fmt: skip
-MAX_LABELS = 8192
+MAX_LABELS = 16_384
 
 # The same headers come again and again (a few hundred browsers, a search engine's bare
 # address, the feed): each combination is classified once, then found with one dict look-up.
@@ -170,39 +173,54 @@ _labels: dict[tuple[str, str, str, str, str], tuple[bool, int]] = {}
 _label_ids: dict[tuple, int] = {}
 
 
-def labels(agent: str, referrer: str, accept_language: str, host: str, username: str):
-    """(is_bot, the id of its Labels row) of a view's headers: the last two of COLUMNS."""
-    key = (agent, referrer, accept_language, host, username)
-    found = _labels.get(key)
-    if found is None:
-        device, browser, system = classify.user_agent(agent)
-        group, source, terms, is_entry = classify.referrer(
-            referrer, own_host=host.split(":")[0].lower(), blog_username=username
-        )
-        is_bot = device == "bot"
-        values = (is_bot, is_entry, group, source, terms, device, browser, system)
-        found = (is_bot, label_id((*values, classify.language(accept_language))))
-        if not connection.in_atomic_block:  # as label_id() does
-            if len(_labels) >= MAX_LABELS:
-                _labels.clear()
-            _labels[key] = found
+def classified(key: tuple[str, str, str, str, str]) -> tuple:
+    """The Labels values (in the order of LABEL_FIELDS) of a view's (agent, referrer,
+    accept-language, host, blog's username)."""
+    agent, referrer, accept_language, host, username = key
+    device, browser, system = classify.user_agent(agent)
+    group, source, terms, is_entry = classify.referrer(
+        referrer, own_host=host.split(":")[0].lower(), blog_username=username
+    )
+    language = classify.language(accept_language)
+    return (device == "bot", is_entry, group, source, terms, device, browser, system, language)
+
+
+def labels_of(keys: set[tuple]) -> dict[tuple, tuple[bool, int]]:
+    """{key: (is_bot, the id of its Labels row)} for views' header keys (classified()'s)."""
+    values = {key: classified(key) for key in keys}
+    ids = label_ids(set(values.values()))
+    found = {key: (v[0], ids[v]) for key, v in values.items()}
+    if not connection.in_atomic_block:  # as label_ids() does
+        if len(_labels) + len(found) > MAX_LABELS:
+            _labels.clear()
+        _labels.update(found)
+    return found
+
+
+def label_ids(wanted: set[tuple]) -> dict[tuple, int]:
+    """{values: the id of the Labels row with them} (values in the order of LABEL_FIELDS);
+    the rows not there yet are made, all in one statement, then read in one more.
+
+    Remembered only once surely committed (not inside a transaction that might yet be
+    rolled back: the tests' counting, which writes at once)."""
+    found = {v: _label_ids[v] for v in wanted if v in _label_ids}
+    new = [v for v in wanted if v not in found]
+    for start in range(0, len(new), 500):
+        chunk = [dict(zip(LABEL_FIELDS, v, strict=True)) for v in new[start : start + 500]]
+        Labels.objects.bulk_create([Labels(**fields) for fields in chunk], ignore_conflicts=True)
+        rows = Labels.objects.filter(functools.reduce(operator.or_, (Q(**f) for f in chunk)))
+        for pk, *values in rows.values_list("pk", *LABEL_FIELDS):
+            found[tuple(values)] = pk
+    if new and not connection.in_atomic_block:
+        if len(_label_ids) + len(new) > MAX_LABELS:
+            _label_ids.clear()
+        _label_ids.update((v, found[v]) for v in new)
     return found
 
 
 def label_id(values: tuple) -> int:
-    """The id of the Labels row with these values (in the order of LABEL_FIELDS), made if new.
-
-    Remembered only once it is surely committed (not inside a transaction that might yet be
-    rolled back: the tests' counting, which writes at once)."""
-    found = _label_ids.get(values)
-    if found is None:
-        row, _created = Labels.objects.get_or_create(**dict(zip(LABEL_FIELDS, values, strict=True)))
-        found = row.pk
-        if not connection.in_atomic_block:
-            if len(_label_ids) >= MAX_LABELS:
-                _label_ids.clear()
-            _label_ids[values] = found
-    return found
+    """The id of the Labels row with these values (label_ids() for one)."""
+    return label_ids({values})[values]
 
 
 def forget_labels() -> None:
@@ -224,7 +242,8 @@ def rows_of(items: list[RawHit]) -> list[tuple]:
     - the moment, to the second, made once per second (no count needs a finer time, and
       views in one second keep their order by id): on SQLite as the naive UTC text Django
       keeps ("2026-11-26 13:00:00"), on PostgreSQL a datetime for the binary COPY;
-    - the labels of the headers (labels()), found with one dict look-up.
+    - the labels of the headers, found with one dict look-up (headers not seen before are
+      classified after the loop, their Labels rows made or found all at once: labels_of()).
     """
     as_datetime = connection.vendor == "postgresql"
     geoip = bool(_geoip_path())
@@ -232,6 +251,7 @@ def rows_of(items: list[RawHit]) -> list[tuple]:
     rows: list[tuple] = []
     append, known = rows.append, _labels.get
     second, moment = -1, None
+    missing: list[tuple[int, tuple]] = []  # (row, key) of headers not classified before
     for mark, ts, address, agent, referrer, host, path, language in items:
         day = day_of(ts, mark.time_zone)
         hasher = hashers.get(day)
@@ -246,9 +266,12 @@ def rows_of(items: list[RawHit]) -> list[tuple]:
                 if as_datetime
                 else time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(second))
             )
-        is_bot, labels_id = known((agent, referrer, language, host, mark.username)) or labels(
-            agent, referrer, language, host, mark.username
-        )
+        key = (agent, referrer, language, host, mark.username)
+        found = known(key)
+        if found is None:  # classified after the loop, all at once
+            missing.append((len(rows), key))
+            found = (False, 0)
+        is_bot, labels_id = found
         append((
             mark.blog_id,
             mark.post_id,
@@ -261,6 +284,10 @@ def rows_of(items: list[RawHit]) -> list[tuple]:
             is_bot,
             labels_id,
         ))  # fmt: skip
+    if missing:
+        resolved = labels_of({key for _index, key in missing})
+        for index, key in missing:
+            rows[index] = (*rows[index][:-2], *resolved[key])
     return rows
 
 

@@ -8,7 +8,7 @@ from django.db import models
 
 from koe.blogs.models import Blog, Post
 
-#: Labels' fields, in the order koe.analytics.capture.labels() gives their values.
+#: Labels' fields, in the order koe.analytics.capture.classified() gives their values.
 LABEL_FIELDS = [
     "is_bot", "is_entry", "referrer_group", "referrer", "search_terms", "device", "browser",
     "os", "language",
