@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from koe.analytics.models import LABEL_FIELDS, label_key
 from tests.conftest import publish
 
 BEFORE = [("analytics", "0002_timed_groups_computed_at")]
@@ -45,6 +46,7 @@ def test_the_labels_of_kept_hits_move_to_shared_rows_and_back(alice):
         for hit, kind in zip(moved, ["phone", "phone", "bot"], strict=True):
             row = Labels.objects.get(pk=hit.labels_id)
             assert {f: getattr(row, f) for f in LABELS[kind]} == LABELS[kind]
+            assert row.key == label_key([LABELS[kind][f] for f in LABEL_FIELDS])
             assert hit.is_bot == LABELS[kind]["is_bot"]
 
         back = _migrate(BEFORE)

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import atexit
 import collections
-import functools
 import hashlib
 import itertools
 import logging
-import operator
 import secrets
 import sqlite3
 import threading
@@ -26,10 +24,9 @@ from typing import NamedTuple
 import maxminddb
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 
 from koe.analytics import classify
-from koe.analytics.models import LABEL_FIELDS, DailySalt, Hit, Labels
+from koe.analytics.models import LABEL_FIELDS, DailySalt, Hit, Labels, label_key
 from koe.core import hot_settings
 from koe.core.hits import Mark
 
@@ -199,22 +196,26 @@ def labels_of(keys: set[tuple]) -> dict[tuple, tuple[bool, int]]:
 
 def label_ids(wanted: set[tuple]) -> dict[tuple, int]:
     """{values: the id of the Labels row with them} (values in the order of LABEL_FIELDS);
-    the rows not there yet are made, all in one statement, then read in one more.
+    the rows not there yet are made, 500 in one statement, then found by their keys in one
+    more (an indexed look-up).
 
     Remembered only once surely committed (not inside a transaction that might yet be
     rolled back: the tests' counting, which writes at once)."""
     found = {v: _label_ids[v] for v in wanted if v in _label_ids}
-    new = [v for v in wanted if v not in found]
-    for start in range(0, len(new), 500):
-        chunk = [dict(zip(LABEL_FIELDS, v, strict=True)) for v in new[start : start + 500]]
-        Labels.objects.bulk_create([Labels(**fields) for fields in chunk], ignore_conflicts=True)
-        rows = Labels.objects.filter(functools.reduce(operator.or_, (Q(**f) for f in chunk)))
-        for pk, *values in rows.values_list("pk", *LABEL_FIELDS):
-            found[tuple(values)] = pk
+    new = {label_key(v): v for v in wanted if v not in found}
+    keys = list(new)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        Labels.objects.bulk_create(
+            [Labels(key=k, **dict(zip(LABEL_FIELDS, new[k], strict=True))) for k in chunk],
+            ignore_conflicts=True,  # made meanwhile by another process
+        )
+        for key, pk in Labels.objects.filter(key__in=chunk).values_list("key", "pk"):
+            found[new[key]] = pk
     if new and not connection.in_atomic_block:
         if len(_label_ids) + len(new) > MAX_LABELS:
             _label_ids.clear()
-        _label_ids.update((v, found[v]) for v in new)
+        _label_ids.update((v, found[v]) for v in new.values())
     return found
 
 

@@ -9,6 +9,8 @@ distinct combination into Labels, then each hit pointed at its row. Reversible.
 import django.db.models.deletion
 from django.db import migrations, models
 
+from koe.analytics.models import label_key  # a pure function of the values
+
 MOVED = [
     "is_entry", "referrer_group", "referrer", "search_terms", "device", "browser", "os",
     "language",
@@ -29,6 +31,16 @@ def labels_from_hits(apps, schema_editor):
         cursor.execute(f"INSERT INTO {labels} ({listed}) SELECT DISTINCT {listed} FROM {hit}")  # noqa: S608
         cursor.execute(
             f"UPDATE {hit} SET labels_id = (SELECT l.id FROM {labels} l WHERE {same})"  # noqa: S608
+        )
+
+
+def keys_of_labels(apps, schema_editor):
+    Labels = apps.get_model("analytics", "Labels")
+    rows = list(Labels.objects.values_list("pk", *ALL))
+    for start in range(0, len(rows), 1000):
+        Labels.objects.bulk_update(
+            [Labels(pk=pk, key=label_key(values)) for pk, *values in rows[start : start + 1000]],
+            ["key"],
         )
 
 
@@ -66,6 +78,7 @@ class Migration(migrations.Migration):
                 ("browser", models.CharField(blank=True, max_length=40)),
                 ("os", models.CharField(blank=True, max_length=40)),
                 ("language", models.CharField(blank=True, max_length=16)),
+                ("key", models.BigIntegerField(null=True)),
             ],
             options={
                 "constraints": [
@@ -89,6 +102,10 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(labels_from_hits, hits_from_labels, elidable=True),
+        migrations.RunPython(keys_of_labels, migrations.RunPython.noop, elidable=True),
+        migrations.AlterField(
+            model_name="labels", name="key", field=models.BigIntegerField(unique=True)
+        ),
         # Undone, the columns come back before their values do: they need a default then.
         migrations.AlterField(
             model_name="hit",
