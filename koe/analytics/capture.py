@@ -159,7 +159,7 @@ COLUMNS = (
 COPY_TYPES = (
     "int8", "int8", "timestamptz", "int8", "varchar", "varchar", "varchar", "int4", "bool", "int8",
 )  # fmt: skip
-MAX_LABELS = 16_384
+MAX_LABELS = 65_536
 
 # The same headers come again and again (a few hundred browsers, a search engine's bare
 # address, the feed): each combination is classified once, then found with one dict look-up.
@@ -174,12 +174,21 @@ def classified(key: tuple[str, str, str, str, str]) -> tuple:
     """The Labels values (in the order of LABEL_FIELDS) of a view's (agent, referrer,
     accept-language, host, blog's username)."""
     agent, referrer, accept_language, host, username = key
-    device, browser, system = classify.user_agent(agent)
-    group, source, terms, is_entry = classify.referrer(
-        referrer, own_host=host.split(":")[0].lower(), blog_username=username
-    )
-    language = classify.language(accept_language)
-    return (device == "bot", is_entry, group, source, terms, device, browser, system, language)
+    device, browser, system = classify.user_agent(agent)  # cached by agent
+    group, source, terms, is_entry = _referrer(referrer, host, username)
+    return (
+        device == "bot", is_entry, group, source, terms, device, browser, system,
+        _language(accept_language),
+    )  # fmt: skip
+
+
+# Each part is classified once too: a combination not seen before mostly has parts that were.
+@lru_cache(maxsize=65_536)
+def _referrer(referrer: str, host: str, username: str) -> tuple[str, str, str, bool]:
+    return classify.referrer(referrer, own_host=host.split(":")[0].lower(), blog_username=username)
+
+
+_language = lru_cache(maxsize=1024)(classify.language)
 
 
 def labels_of(keys: set[tuple]) -> dict[tuple, tuple[bool, int]]:
@@ -196,20 +205,25 @@ def labels_of(keys: set[tuple]) -> dict[tuple, tuple[bool, int]]:
 
 def label_ids(wanted: set[tuple]) -> dict[tuple, int]:
     """{values: the id of the Labels row with them} (values in the order of LABEL_FIELDS);
-    the rows not there yet are made, 500 in one statement, then found by their keys in one
-    more (an indexed look-up).
+    the rows not there yet are made in one transaction, then found by their keys, 500 a
+    query (an indexed look-up).
 
     Remembered only once surely committed (not inside a transaction that might yet be
     rolled back: the tests' counting, which writes at once)."""
     found = {v: _label_ids[v] for v in wanted if v in _label_ids}
     new = {label_key(v): v for v in wanted if v not in found}
     keys = list(new)
+    ops = connection.ops
+    names = ", ".join(ops.quote_name(n) for n in (*LABEL_FIELDS, "key"))
+    sql = (  # one prepared statement run for each new row; one made meanwhile is left be
+        f"INSERT INTO {ops.quote_name(Labels._meta.db_table)} ({names}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * (len(LABEL_FIELDS) + 1))}) ON CONFLICT DO NOTHING"
+    )
+    if keys:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, [(*new[k], k) for k in keys])
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        Labels.objects.bulk_create(
-            [Labels(key=k, **dict(zip(LABEL_FIELDS, new[k], strict=True))) for k in chunk],
-            ignore_conflicts=True,  # made meanwhile by another process
-        )
         for key, pk in Labels.objects.filter(key__in=chunk).values_list("key", "pk"):
             found[new[key]] = pk
     if new and not connection.in_atomic_block:
