@@ -205,14 +205,15 @@ def labels_of(keys: set[tuple]) -> dict[tuple, tuple[bool, int]]:
 
 def label_ids(wanted: set[tuple]) -> dict[tuple, int]:
     """{values: the id of the Labels row with them} (values in the order of LABEL_FIELDS);
-    the rows not there yet are made in one transaction, then found by their keys, 500 a
-    query (an indexed look-up).
+    looked up by their keys, 500 a query (an indexed look-up); the rows not there yet are
+    made in one transaction, then looked up the same way.
 
     Remembered only once surely committed (not inside a transaction that might yet be
     rolled back: the tests' counting, which writes at once)."""
     found = {v: _label_ids[v] for v in wanted if v in _label_ids}
     new = {label_key(v): v for v in wanted if v not in found}
-    keys = list(new)
+    _found_by_key(list(new), new, found)  # made before (by another process, or a restart)
+    keys = [k for k, v in new.items() if v not in found]
     ops = connection.ops
     names = ", ".join(ops.quote_name(n) for n in (*LABEL_FIELDS, "key"))
     sql = (  # one prepared statement run for each new row; one made meanwhile is left be
@@ -222,15 +223,19 @@ def label_ids(wanted: set[tuple]) -> dict[tuple, int]:
     if keys:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, [(*new[k], k) for k in keys])
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        for key, pk in Labels.objects.filter(key__in=chunk).values_list("key", "pk"):
-            found[new[key]] = pk
+        _found_by_key(keys, new, found)
     if new and not connection.in_atomic_block:
         if len(_label_ids) + len(new) > MAX_LABELS:
             _label_ids.clear()
         _label_ids.update((v, found[v]) for v in new.values())
     return found
+
+
+def _found_by_key(keys: list[int], values: dict[int, tuple], found: dict[tuple, int]) -> None:
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for key, pk in Labels.objects.filter(key__in=chunk).values_list("key", "pk"):
+            found[values[key]] = pk
 
 
 def label_id(values: tuple) -> int:
