@@ -910,7 +910,9 @@ class Year:
         return daily, hourly, post_rows, breakdown
 
     def raw_rows(self, days: int = 30):
-        """Raw hits of the last `days` days (today until now), pre-classified, in time order."""
+        """Raw hits of the last `days` days (today until now), pre-classified, in time order.
+
+        The Labels rows are made now, before the rows are read (a COPY cannot wait)."""
         from koe.analytics import capture, classify
 
         rnd = random.Random(self.rnd.random())
@@ -924,15 +926,19 @@ class Year:
         langs = [classify.language(x) for x in LANGS]
         # The Labels rows first (a COPY cannot wait for them): 5,000 combinations of agent,
         # referrer and language, each row taking one.
-        combos = []
+        chosen = []
         for _ in range(5000):
             _ua, (device, browser, system) = (
                 rnd.choice(robots) if rnd.random() < 0.08 else rnd.choice(people)
             )
             group, source, terms, entry = rnd.choice(refs)
-            is_bot = device == "bot"
-            values = (is_bot, entry, group, source, terms, device, browser, system)
-            combos.append((is_bot, capture.label_id((*values, rnd.choice(langs)))))
+            values = (device == "bot", entry, group, source, terms, device, browser, system)
+            chosen.append((*values, rnd.choice(langs)))
+        ids = capture.label_ids(set(chosen))
+        combos = [(values[0], ids[values]) for values in chosen]
+        return self._raw_rows(days, rnd, combos, pids)
+
+    def _raw_rows(self, days: int, rnd, combos: list, pids: list):
         for day in self.days[-days:]:
             start, end = self.bounds(day)
             end = min(end, self.now)
