@@ -159,7 +159,9 @@ COLUMNS = (
 COPY_TYPES = (
     "int8", "int8", "timestamptz", "int8", "varchar", "varchar", "varchar", "int4", "bool", "int8",
 )  # fmt: skip
-MAX_LABELS = 65_536
+#: At most this many remembered header combinations (each keeps its agent and referrer
+#: text: a few MB) and Labels rows' ids (small tuples of shared labels).
+MAX_KEYS, MAX_LABELS = 16_384, 65_536
 
 # The same headers come again and again (a few hundred browsers, a search engine's bare
 # address, the feed): each combination is classified once, then found with one dict look-up.
@@ -197,7 +199,7 @@ def labels_of(keys: set[tuple]) -> dict[tuple, tuple[bool, int]]:
     ids = label_ids(set(values.values()))
     found = {key: (v[0], ids[v]) for key, v in values.items()}
     if not connection.in_atomic_block:  # as label_ids() does
-        if len(_labels) + len(found) > MAX_LABELS:
+        if len(_labels) + len(found) > MAX_KEYS:
             _labels.clear()
         _labels.update(found)
     return found
