@@ -409,7 +409,10 @@ class HitBuffer:
             self._wake.wait(FLUSH_EVERY)
             self._wake.clear()
             try:
-                self.flush()  # on this thread's own connection, kept from one flush to the next
+                # On this thread's own connection, kept from one flush to the next while
+                # views come; an idle writer holds none.
+                if not self.flush():
+                    connection.close()
             except Exception:  # noqa: BLE001 - counting must never take the site down
                 log.exception("could not write page views")
                 connection.close()  # a new connection for the next flush
