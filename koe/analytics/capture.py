@@ -458,7 +458,7 @@ def record_view(
     else (the date, the visitor's hash, the classification, the insert) is the writer's,
     away from the request."""
     BUFFER.add(
-        RawHit(
+        (  # a RawHit, made as the plain tuple it is: this runs for every view, cached or not
             mark, _now(), address, agent[:512], referrer[:2000], host[:255], path[:200],
             accept_language[:100],
         )

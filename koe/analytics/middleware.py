@@ -33,17 +33,12 @@ class CountViewsMiddleware:
             address = capture.client_address(meta)
         else:
             address = client[0] if client else ""
-        # capture.record_view()'s work, inlined (a RawHit, made as the plain tuple it is):
-        # this runs for every cached answer.
-        capture.BUFFER.add(
-            (
-                mark,
-                capture._now(),
-                address,
-                get("HTTP_USER_AGENT", "")[:512],
-                get("HTTP_REFERER", "")[:2000],
-                get("HTTP_HOST", "")[:255],
-                scope["path"][:200],
-                get("HTTP_ACCEPT_LANGUAGE", "")[:100],
-            )
+        capture.record_view(
+            mark,
+            address,
+            get("HTTP_USER_AGENT", ""),
+            get("HTTP_REFERER", ""),
+            get("HTTP_HOST", ""),
+            scope["path"],
+            get("HTTP_ACCEPT_LANGUAGE", ""),
         )
