@@ -18,6 +18,9 @@ class KoeConfig(BaseSettings):
     data_dir: Path = Path("var")
     #: A database URL (postgres://user@host/db); SQLite in the data dir when unset.
     database_url: str | None = None
+    #: Most PostgreSQL connections one server process keeps in its pool (requests wait for one
+    #: when all are busy); PostgreSQL's own limit must cover every process's pool.
+    database_pool_size: int = 10
     #: A Redis URL; when set, Redis carries the cache, the task queue and the channel layer.
     redis_url: str | None = None
     #: Django's secret key; generated once and kept in the data dir when unset.

@@ -27,6 +27,23 @@ def _steady_rate_windows(monkeypatch):
     monkeypatch.setattr("django_ratelimit.core._get_window", lambda value, period: start + period)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_can_be_dropped(django_db_setup, django_db_blocker):
+    """Threads that outlive their tests (the analytics writer, a server's workers) may still
+    hold connections to this worker's PostgreSQL test database when the run ends, and it
+    could not be dropped: they are ended first."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 _DB_FIXTURES = frozenset({"db", "transactional_db", "live_server", "_django_db_helper"})
 
 

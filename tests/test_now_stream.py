@@ -78,10 +78,10 @@ class ServerThread(threading.Thread):
     def __exit__(self, *exc):
         self.server.should_exit = True
         self.join(WAIT)
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not connection.pool:
             # The server's worker threads kept connections; the test database must drop.
             # Only those: other threads of this worker (a browser test's live server) keep
-            # theirs.
+            # theirs. (With Koe's pool they gave them back at the end of each request.)
             mine = sorted(self._backends() - self.before)
             if mine:
                 with connection.cursor() as cursor:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -213,16 +214,31 @@ def relations_for(events: list[Event], user_ids: set[int]) -> Relations:
     return rel
 
 
+def gives_back_connection(fn):
+    """For code run on a thread of the loop's pool (sync_to_async(thread_sensitive=False)):
+    the thread's database connection is given back when it is done (to the pool, on
+    PostgreSQL), not kept by a thread that may then idle for hours."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return run
+
+
+@gives_back_connection
 def _load(after: int, user_ids: set[int], limit: int = 1000):
-    close_old_connections()
     events = list(Event.objects.filter(pk__gt=after).order_by("pk")[:limit])
     return events, relations_for(events, user_ids)
 
 
+@gives_back_connection
 def backlog(reader: Reader, after: int) -> tuple[bytes, int]:
     """What a reconnecting reader missed since Last-Event-ID, by the same rules, and the
     last id it covers."""
-    close_old_connections()
     events = list(
         Event.objects.filter(stream=reader.stream, pk__gt=after).order_by("pk")[:BACKLOG_LIMIT]
     )
@@ -231,8 +247,8 @@ def backlog(reader: Reader, after: int) -> tuple[bytes, int]:
     return data, (events[-1].pk if events else after)
 
 
+@gives_back_connection
 def latest_id() -> int:
-    close_old_connections()
     return Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 

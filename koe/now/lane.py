@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from koe.blogs.services import is_tag_name
-from koe.now.hub import NOW_STREAM, Reader, backlog, get_hub
+from koe.now.hub import NOW_STREAM, Reader, backlog, get_hub, gives_back_connection
 
 RETRY = b"retry: 3000\n\n"
 HEADERS = [
@@ -47,6 +47,7 @@ def _last(scope) -> int:
     return int(text) if text.isdigit() and len(text) < 19 else -1
 
 
+@gives_back_connection
 def _author_id(username: str) -> int | None:
     User = get_user_model()
     found = User.objects.filter(username=username.lower(), is_active=True).values_list("pk")

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from koe.accounts.services import is_blocked
 from koe.blogs.services import is_tag_name
 from koe.now.asgi import RAW_SEND
-from koe.now.hub import NOW_STREAM, Reader, backlog, get_hub
+from koe.now.hub import NOW_STREAM, Reader, backlog, get_hub, gives_back_connection
 
 RETRY_MS = 3000
 
@@ -88,6 +88,7 @@ async def tag_stream(request, name):
     return sse_response(request, Reader(NOW_STREAM, "tag", name, user_id=user.pk))
 
 
+@gives_back_connection
 def _author_for(username, viewer):
     author = get_user_model().objects.filter(username=username.lower(), is_active=True).first()
     if author is None:
