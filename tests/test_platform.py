@@ -87,10 +87,37 @@ def test_koe_run_migrates_and_serves(tmp_path):
             assert "immutable" in r.headers["Cache-Control"]  # hashed names are kept forever
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/sitemap.xml", timeout=5) as r:
             assert r.status == 200
+        # Views are buffered in the server's worker process and written at least once a
+        # second; a graceful stop right after them must write them all the same.
+        made = subprocess.run(
+            [*KOE, "shell", "-c", MAKE_POST], env=env, capture_output=True, text=True, timeout=120
+        )  # fmt: skip
+        post_path = re.search(r"^POST (/\S+)$", made.stdout, re.M).group(1)
+        for _ in range(3):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{post_path}", timeout=5) as r:
+                assert r.status == 200
     finally:
-        server.terminate()
+        server.terminate()  # SIGTERM: Granian stops its worker gracefully
         output = server.communicate(timeout=30)[0]
     assert "Traceback" not in output, output
+    assert "page views: 3 written" in output, output
+    counted = subprocess.run(
+        [*KOE, "shell", "-c", COUNT_HITS], env=env, capture_output=True, text=True, timeout=120
+    )  # fmt: skip
+    assert "HITS 3" in counted.stdout, counted.stdout + counted.stderr
+
+
+MAKE_POST = """
+from koe.accounts.services import do_sign_up
+from koe.blogs.services import do_save_post
+user = do_sign_up(
+    username="stopper", display_name="Stopper", email="s@example.com",
+    password="a long pass phrase 1", language="en",
+)
+post = do_save_post(user.blog, title="Stop", body="Counted.", publish=True)
+print("POST", post.get_absolute_url())
+"""
+COUNT_HITS = "from koe.analytics.models import Hit; print('HITS', Hit.objects.count())"
 
 
 def test_healthz_says_503_when_the_database_is_down(client, db):

@@ -6,8 +6,8 @@ the local-memory page cache its jobs retire pages from lives (`koe run --server 
 
 from __future__ import annotations
 
-import atexit
 import gc
+import multiprocessing.util
 import os
 
 CONSUMER_ENV = "KOE_RUN_CONSUMER"
@@ -39,7 +39,10 @@ def application():
 
     if os.environ.get(CONSUMER_ENV) == "1":
         consumer = start_consumer()
-        atexit.register(consumer.stop, graceful=True)
+        # A worker process ends with os._exit(): atexit's handlers would not run.
+        multiprocessing.util.Finalize(
+            None, consumer.stop, kwargs={"graceful": True}, exitpriority=5
+        )
     app = ProxyHeadersMiddleware(koe_application, trusted_hosts=settings.KOE.trusted_proxies)
     # Everything loaded so far (Django, the apps, the templates) lives as long as the
     # process: out of the collector's sight, a full collection no longer walks it.
