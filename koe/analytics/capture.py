@@ -149,15 +149,15 @@ def delete_old_salts(now: datetime) -> int:
     return DailySalt.objects.filter(date__lte=last_ended).delete()[0]
 
 
-#: The columns a hit is written with, in the order of rows_of()'s values.
+#: The columns a hit is written with, in the order of rows_of()'s values. The time on page
+#: (`seconds`) is not among them: it is NULL until a beacon tells it.
 COLUMNS = (
-    "blog_id", "post_id", "ts", "visitor", "kind", "path", "country", "seconds", "is_bot",
-    "labels_id",
+    "blog_id", "post_id", "ts", "visitor", "kind", "path", "country", "is_bot", "labels_id",
 )  # fmt: skip
 #: COLUMNS' PostgreSQL types, for the binary COPY (tests/test_analytics_counting.py checks
 #: them against the model's).
 COPY_TYPES = (
-    "int8", "int8", "timestamptz", "int8", "varchar", "varchar", "varchar", "int4", "bool", "int8",
+    "int8", "int8", "timestamptz", "int8", "varchar", "varchar", "varchar", "bool", "int8",
 )  # fmt: skip
 #: At most this many remembered header combinations (each keeps its agent and referrer
 #: text: a few MB) and Labels rows' ids (small tuples of shared labels).
@@ -302,7 +302,6 @@ def rows_of(items: list[RawHit]) -> list[tuple]:
             mark.kind,
             path,
             country_of(address) if geoip else "",  # only with a GeoIP database
-            None,  # seconds: filled in later by the time-on-page beacon
             is_bot,
             labels_id,
         ))  # fmt: skip
