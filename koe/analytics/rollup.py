@@ -62,9 +62,13 @@ def _grouped(hits, *fields):
     )
 
 
-@transaction.atomic
 def recompute_day(blog_id: int, day: date, zone: zoneinfo.ZoneInfo) -> int:
-    """Replace one blog's counts for one day with what the raw hits say."""
+    """Replace one blog's counts for one day with what the raw hits say.
+
+    The counting only reads (a busy blog's day is a million hits: seconds of work); the
+    write lock is taken afterwards, for the moment the day's rows are replaced. On SQLite a
+    transaction around the reads would hold the one write lock all that time, and the
+    buffered views of every blog would wait behind it (the buffer then drops views)."""
     start, end = day_bounds(day, zone)
     hits = Hit.objects.filter(blog_id=blog_id, ts__gte=start, ts__lt=end)
     # Views written just after their post was deleted (no constraint stops a view) go the
@@ -72,42 +76,56 @@ def recompute_day(blog_id: int, day: date, zone: zoneinfo.ZoneInfo) -> int:
     gone = hits.exclude(post=None).exclude(
         post__in=Post.objects.filter(blog_id=blog_id).values("pk")
     )
-    gone.delete()
-    people = hits.filter(is_bot=False)
+    if gone.exists():
+        gone.delete()
+    counted = _count_day(blog_id, day, hits.filter(is_bot=False), start, end)
+    bots = hits.filter(is_bot=True).count()
+    with transaction.atomic():
+        DailyStats.objects.filter(blog_id=blog_id, date=day).delete()
+        HourlyStats.objects.filter(blog_id=blog_id, hour__gte=start, hour__lt=end).delete()
+        DailyPostStats.objects.filter(blog_id=blog_id, date=day).delete()
+        DailyBreakdown.objects.filter(blog_id=blog_id, date=day).delete()
+        if counted is None and not bots:
+            return 0
+        totals, hours, posts, breakdown = counted or ({}, [], [], [])
+        DailyStats.objects.create(
+            blog_id=blog_id,
+            date=day,
+            views=totals.get("views", 0),
+            visitors=totals.get("visitors", 0),
+            bot_views=bots,
+            seconds=totals.get("secs") or 0,
+            timed=totals.get("timed", 0),
+            computed_at=timezone.now(),
+        )
+        HourlyStats.objects.bulk_create(hours)
+        DailyPostStats.objects.bulk_create(posts)
+        DailyBreakdown.objects.bulk_create(breakdown, batch_size=1000)
+    return totals.get("views", 0)
+
+
+def _count_day(blog_id: int, day: date, people, start: datetime, end: datetime):
+    """(totals, hourly rows, post rows, breakdown rows) of a day's readers' views, unsaved;
+    None when there were none."""
     totals = people.aggregate(
         views=Count("id"),
         visitors=Count("visitor", distinct=True),
         secs=Sum("seconds"),
         timed=Count("seconds"),  # the views the beacon timed (COUNT skips NULL)
     )
-    bots = hits.filter(is_bot=True).count()
-    DailyStats.objects.filter(blog_id=blog_id, date=day).delete()
-    HourlyStats.objects.filter(blog_id=blog_id, hour__gte=start, hour__lt=end).delete()
-    DailyPostStats.objects.filter(blog_id=blog_id, date=day).delete()
-    DailyBreakdown.objects.filter(blog_id=blog_id, date=day).delete()
-    if not totals["views"] and not bots:
-        return 0
-    DailyStats.objects.create(
-        blog_id=blog_id,
-        date=day,
-        views=totals["views"],
-        visitors=totals["visitors"],
-        bot_views=bots,
-        seconds=totals["secs"] or 0,
-        timed=totals["timed"],
-        computed_at=timezone.now(),
-    )
+    if not totals["views"]:
+        return None
     hours = people.annotate(hour=TruncHour("ts", tzinfo=UTC)).values("hour")
-    HourlyStats.objects.bulk_create(
+    hourly = [
         HourlyStats(blog_id=blog_id, hour=row["hour"], views=row["views"], visitors=row["visitors"])
         for row in hours.annotate(views=Count("id"), visitors=Count("visitor", distinct=True))
-    )
-    DailyPostStats.objects.bulk_create(
+    ]
+    posts = [
         DailyPostStats(blog_id=blog_id, post_id=row["post_id"], date=day, views=row["views"],
                        visitors=row["visitors"], seconds=row["secs"] or 0, timed=row["n_timed"])
         for row in _grouped(people.exclude(post=None), "post_id").annotate(
             secs=Sum("seconds"), n_timed=Count("seconds"))
-    )  # fmt: skip
+    ]  # fmt: skip
     rows = []
     for dimension, field in DIMENSIONS.items():
         subset = people.exclude(**{field: ""})
@@ -127,8 +145,7 @@ def recompute_day(blog_id: int, day: date, zone: zoneinfo.ZoneInfo) -> int:
                     visitors=row["visitors"],
                 )
             )
-    DailyBreakdown.objects.bulk_create(rows, batch_size=1000)
-    return totals["views"]
+    return totals, hourly, posts, rows
 
 
 def rollup(now: datetime | None = None) -> int:
