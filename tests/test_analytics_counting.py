@@ -120,6 +120,24 @@ def test_rollup_run_again_gives_the_same_numbers(post, alice):
     assert DailyBreakdown.objects.filter(dimension="search").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_days_rollup_counts_outside_the_write_transaction(post, alice):
+    """Counting a busy blog's day takes seconds; on SQLite a transaction around it would
+    hold the one write lock, and every process's buffered views would wait behind it."""
+    traffic(post, alice)
+    in_transaction = []
+    count_day = rollup._count_day
+
+    def spy(*args):
+        in_transaction.append(connection.in_atomic_block)
+        return count_day(*args)
+
+    with mock.patch.object(rollup, "_count_day", spy):
+        rollup.rollup(now=AFTER_MIDNIGHT + timedelta(hours=1))
+    assert in_transaction == [False, False]  # the two days, each counted outside
+    assert DailyStats.objects.filter(date__in=[DAY1, DAY2]).count() == 2
+
+
 def test_no_address_is_written_anywhere(post, alice):
     traffic(post, alice)
     rollup.rollup(now=AFTER_MIDNIGHT + timedelta(hours=1))
@@ -235,13 +253,17 @@ def test_the_binary_copy_writes_each_column_as_its_type():
         "BigAutoField": "int8", "BigIntegerField": "int8", "DateTimeField": "timestamptz",
         "CharField": "varchar", "PositiveIntegerField": "int4", "BooleanField": "bool",
     }  # fmt: skip
-    found = []
-    for name in capture.COLUMNS:
-        field = Hit._meta.get_field(name.removesuffix("_id"))
-        if field.is_relation:
-            field = field.target_field
-        found.append(types[field.get_internal_type()])
-    assert tuple(found) == capture.COPY_TYPES
+    for columns, copy_types in [
+        (capture.COLUMNS, capture.COPY_TYPES),
+        (capture.GEO_COLUMNS, capture.GEO_COPY_TYPES),
+    ]:
+        found = []
+        for name in columns:
+            field = Hit._meta.get_field(name.removesuffix("_id"))
+            if field.is_relation:
+                field = field.target_field
+            found.append(types[field.get_internal_type()])
+        assert tuple(found) == copy_types
 
 
 @pytest.mark.django_db(transaction=True)  # Labels ids are remembered once committed

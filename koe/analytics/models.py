@@ -79,7 +79,9 @@ class Hit(models.Model):
     visitor = models.BigIntegerField()
     kind = models.CharField(max_length=4, choices=Kind.choices)
     path = models.CharField(max_length=200)
-    country = models.CharField(max_length=2, blank=True)
+    #: "" unless the operator set a GeoIP database; the writer then leaves the column to
+    #: the database's default (one value less a view).
+    country = models.CharField(max_length=2, blank=True, default="", db_default="")
     #: Seconds on the page, from the optional beacon.
     seconds = models.PositiveIntegerField(null=True)
     #: Also in labels; kept here too, as every count of readers leaves robots out.
