@@ -29,6 +29,7 @@ creates and drops the database koe_bench_analytics there.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import json
@@ -495,6 +496,7 @@ class Server:
             ["taskset", "-c", "0", os.path.join(VENV_BIN, "koe"), "run", "--port",
              str(self.port), "--skip-migrate"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: a worker left behind is ended with it
         )  # fmt: skip
 
     def url(self, path: str) -> str:
@@ -527,6 +529,9 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # A worker that outlived its server would go on using CPU in the rounds after.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.log.close()
 
 

@@ -78,7 +78,7 @@ def recompute_day(blog_id: int, day: date, zone: zoneinfo.ZoneInfo) -> int:
     )
     if gone.exists():
         gone.delete()
-    counted = _count_day(blog_id, day, hits.filter(is_bot=False), start, end)
+    counted = _count_day(blog_id, day, hits.filter(is_bot=False))
     bots = hits.filter(is_bot=True).count()
     with transaction.atomic():
         DailyStats.objects.filter(blog_id=blog_id, date=day).delete()
@@ -104,7 +104,7 @@ def recompute_day(blog_id: int, day: date, zone: zoneinfo.ZoneInfo) -> int:
     return totals.get("views", 0)
 
 
-def _count_day(blog_id: int, day: date, people, start: datetime, end: datetime):
+def _count_day(blog_id: int, day: date, people):
     """(totals, hourly rows, post rows, breakdown rows) of a day's readers' views, unsaved;
     None when there were none."""
     totals = people.aggregate(

@@ -15,6 +15,8 @@ log = logging.getLogger("koe")
 
 #: Requests (open live streams, mostly) one Granian worker takes at once.
 STREAMS_PER_WORKER = 20_000
+#: Seconds a stopping worker gets before it is killed.
+WORKER_KILL_SECONDS = 20
 
 
 class Command(BaseCommand):
@@ -99,6 +101,9 @@ class Command(BaseCommand):
             sys.executable, "-m", "granian", "--interface", "asginl", "--factory",
             "--host", host, "--port", str(port), "--workers", str(workers),
             "--loop", "uvloop", "--log-level", "warning", "--no-access-log",
+            # A worker whose request thread still waits on the stopped event loop never
+            # ends (its exit joins that thread): it is killed after its views are written.
+            "--workers-kill-timeout", str(WORKER_KILL_SECONDS),
             "koe.core.serving:application",
         ]  # fmt: skip
         sys.stdout.flush()
