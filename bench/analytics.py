@@ -474,7 +474,7 @@ def raw_hits(n: int, *, blog_id: int, username: str, posts: list[int], seed: int
         agent = rnd.choice(BOT_AGENTS) if rnd.random() < 0.08 else rnd.choice(people)
         post_id = rnd.choice(posts) if rnd.random() < 0.85 else None
         address = f"203.0.{rnd.randint(0, 255)}.{rnd.randint(1, 254)}"
-        out.append(capture.RawHit(
+        out.append(capture.raw_hit(
             marks[post_id], now + i / 1_000_000, address, agent,
             referrer_for(rnd, username, posts), "127.0.0.1",
             f"/@{username}/{post_id}/" if post_id else f"/@{username}/", rnd.choice(LANGS),
