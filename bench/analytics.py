@@ -762,7 +762,8 @@ def bench_writer(args, data_dir: str, result: dict) -> None:
     n, batch = args.rows, args.batch
     say(f"making {n} synthetic RawHits (~300 agents + robots, referrers of every group)")
     items = raw_hits(n, blog_id=user.blog.pk, username=user.username, posts=posts, seed=args.seed)
-    capture.salt_for(capture.day_of(items[0].ts, ZONE))  # the salt exists, as after a view
+    # The salt exists, as after a view.
+    capture.salt_for(capture.day_of(capture.RawHit(*items[0]).ts, ZONE))
 
     # 1. What the flush thread does: HitBuffer.flush(), batch after batch.
     buffer = capture.HitBuffer()
