@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from koe.analytics import capture, rollup
+from koe.analytics import capture, past, rollup
 from koe.analytics.models import DailyBreakdown, DailyPostStats, DailyStats, HourlyStats
 from koe.blogs import memberships
 from koe.social import follows
@@ -275,6 +275,38 @@ def test_the_live_partial_counts_today_and_the_last_five_minutes(alice_client, p
     assert 'hx-get="/dashboard/analytics/live/"' in page(alice_client, "").content.decode()
     today = page(alice_client, "?range=today").context["series"]
     assert (today.views, today.visitors) == (3, 2)  # straight from the raw hits, no rollup yet
+
+
+def test_a_cheap_live_count_is_made_afresh_each_time(alice_client, posts):
+    url = posts[0].get_absolute_url()
+    visit(url, at=timezone.now(), ip="203.0.113.1")
+    assert alice_client.get("/dashboard/analytics/live/").context["live"]["views"] == 1
+    visit(url, at=timezone.now(), ip="203.0.113.2")
+    assert alice_client.get("/dashboard/analytics/live/").context["live"]["views"] == 2
+
+
+def test_a_costly_live_count_is_shared_for_ten_times_what_it_cost(alice_client, posts):
+    """A blog read a million times today takes seconds to count: however many dashboards
+    poll it, it is counted at most once per ten times that long."""
+    url = posts[0].get_absolute_url()
+    visit(url, at=timezone.now(), ip="203.0.113.1")
+    clock = iter([100.0, 102.5])  # the count "takes" 2.5 s
+    with (
+        mock.patch("koe.analytics.past.monotonic", side_effect=lambda: next(clock)),
+        mock.patch.object(past.cache, "set", wraps=past.cache.set) as kept,
+    ):
+        first = alice_client.get("/dashboard/analytics/live/")
+    assert first.context["live"]["views"] == 1
+    assert kept.call_args.args[2] == 25  # seconds
+    visit(url, at=timezone.now(), ip="203.0.113.2")
+    with mock.patch("koe.analytics.rollup.live") as counted:
+        again = alice_client.get("/dashboard/analytics/live/")
+    counted.assert_not_called()
+    assert again.context["live"]["views"] == 1
+    assert again.context["updated"] == first.context["updated"]  # and says when it was counted
+    another_blog = mock.Mock(return_value={"views": 0})  # has a key of its own
+    assert past.shared_by_cost("live", posts[0].blog_id + 1, another_blog)[0] == {"views": 0}
+    another_blog.assert_called_once()
 
 
 def test_a_live_partial_without_a_session_stops_polling(client):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseStopPolling
 
-from koe.analytics import charts, queries, rollup
+from koe.analytics import charts, past, queries, rollup
 from koe.analytics.queries import Scope
 from koe.blogs.models import Blog
 from koe.core.decorators import staff_required
@@ -150,12 +150,12 @@ def _live(request, blog: Blog | None, live_url: str):
 
 
 def _live_context(blog: Blog | None, live_url: str) -> dict:
-    now = timezone.now()
     if blog is None:
-        numbers = queries.live_site(now)
+        numbers, at = past.shared_by_cost("live", "site", lambda: queries.live_site(timezone.now()))
     else:
-        numbers = rollup.live(blog.pk, blog.owner.time_zone, now=now)
-    return {"live": numbers, "live_url": live_url, "updated": now}
+        zone = blog.owner.time_zone
+        numbers, at = past.shared_by_cost("live", blog.pk, lambda: rollup.live(blog.pk, zone))
+    return {"live": numbers, "live_url": live_url, "updated": at}
 
 
 def _dashboard(request, scope: Scope, blog: Blog | None, live_url: str):
