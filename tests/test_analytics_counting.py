@@ -309,3 +309,29 @@ def test_a_buffered_view_is_left_alone_by_the_garbage_collector():
     (view,) = buffer._items
     gc.collect(0)
     assert not gc.is_tracked(view)
+
+
+def test_a_costly_day_waits_ten_times_its_cost_then_is_counted_exactly(post, alice):
+    """A blog read a million times a day takes 12–20 s to count: its day is counted again
+    only after ten times as long, and counted once due even if no view comes after."""
+    url = post.get_absolute_url()
+    visit(url, at=LATE, ip="203.0.113.1")
+    ticks = iter([0.0, 30.0])  # counting the day "takes" 30 s: next due 300 s later
+    with mock.patch.object(rollup, "monotonic", side_effect=lambda: next(ticks)):
+        rollup.rollup(now=LATE + timedelta(minutes=1))
+    first = DailyStats.objects.get(date=DAY1)
+    assert (first.views, first.stale) == (1, False)
+    assert first.due_at == LATE + timedelta(minutes=1, seconds=300)
+
+    visit(url, at=LATE + timedelta(minutes=2), ip="203.0.113.2")
+    rollup.rollup(now=LATE + timedelta(minutes=3))  # touched, but not due: waits
+    waiting = DailyStats.objects.get(date=DAY1)
+    assert (waiting.views, waiting.stale, waiting.computed_at) == (1, True, first.computed_at)
+
+    rollup.rollup(now=LATE + timedelta(minutes=5))  # nothing new came, still not due
+    assert DailyStats.objects.get(date=DAY1).views == 1
+    rollup.rollup(now=LATE + timedelta(minutes=7))  # due: counted without a new view
+    counted = DailyStats.objects.get(date=DAY1)
+    assert (counted.views, counted.visitors, counted.stale) == (2, 2, False)
+    assert counted.due_at < LATE + timedelta(minutes=8)  # the real count is quick
+    assert DailyPostStats.objects.get(date=DAY1).views == 2

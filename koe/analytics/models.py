@@ -123,10 +123,21 @@ class DailyStats(models.Model):
     timed = models.PositiveIntegerField(default=0)
     #: When the rollup last rewrote this day: the dashboard's cache of past days is keyed by it.
     computed_at = models.DateTimeField(null=True)
+    #: Not before this does the rollup count the day again: a day that took long to count
+    #: waits ten times as long as it took (rollup.COST_SHARE); for most days that is a
+    #: second or less, so they are counted every minute.
+    due_at = models.DateTimeField(null=True)
+    #: Views have come since the day was last counted: the rollup counts it once due.
+    stale = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["blog", "date"], name="analytics_daily_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=models.Q(stale=True), name="analytics_daily_stale"
+            )
         ]
 
     def __str__(self) -> str:
