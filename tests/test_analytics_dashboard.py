@@ -309,6 +309,18 @@ def test_a_costly_live_count_is_shared_for_ten_times_what_it_cost(alice_client, 
     another_blog.assert_called_once()
 
 
+def test_a_costly_count_of_today_is_shared_too(alice_client, posts):
+    url = posts[0].get_absolute_url()
+    visit(url, at=timezone.now(), ip="203.0.113.1")
+    clock = iter([10.0, 12.0, 20.0, 20.001])  # today's count "takes" 2 s, the live one 1 ms
+    with mock.patch("koe.analytics.past.monotonic", side_effect=lambda: next(clock)):
+        first = page(alice_client, "?range=today").context
+    assert (first["series"].views, first["live"]["views"]) == (1, 1)
+    visit(url, at=timezone.now(), ip="203.0.113.2")
+    again = page(alice_client, "?range=today").context
+    assert (again["series"].views, again["live"]["views"]) == (1, 2)  # shared; made afresh
+
+
 def test_a_live_partial_without_a_session_stops_polling(client):
     assert client.get("/dashboard/analytics/live/", HTTP_HX_REQUEST="true").status_code == 286
     assert client.get("/dashboard/analytics/live/").status_code == 302
