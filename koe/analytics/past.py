@@ -5,8 +5,9 @@ stale: the sums of each calendar month's past days (a closed month is read from 
 once, unless a day of it is rewritten, which is rare; any period is made of such pieces),
 and a period's finished figures (good until the next rollup of today, a minute at most).
 
-And the live figures of a blog (or the site) whose count of today's raw hits is costly,
-shared for a while in proportion to what they cost (shared_by_cost()).
+And today's figures (the live card's, the "today" page's totals) of a blog or the site
+whose count of today's raw hits is costly, shared for a while in proportion to what they
+cost (shared_by_cost()).
 """
 
 from __future__ import annotations
