@@ -19,18 +19,12 @@ def batched(iterable, n: int):
         yield chunk
 
 
-def bulk_insert(model, objects, total: int, label: str, clock: Clock, batch: int = 5000) -> list:
-    """bulk_create in batches of `batch`, one transaction each, with progress every ~10 s."""
-    from django.db import transaction
-
-    created, done = [], 0
-    t0 = last = time.perf_counter()
-    keep = total <= 1_000_000  # the big tables are not kept in memory
-    for chunk in batched(objects, batch):
-        with transaction.atomic():
-            rows = model.objects.bulk_create(chunk)
-        if keep:
-            created.extend(rows)
+def reported(items, batch: int, total: int, label: str, clock: Clock):
+    """batched(items, batch), saying how far it has got every ~10 s and at the end."""
+    done, t0 = 0, time.perf_counter()
+    last = t0
+    for chunk in batched(items, batch):
+        yield chunk
         done += len(chunk)
         now = time.perf_counter()
         if now - last > 10 or done == total:
@@ -38,6 +32,19 @@ def bulk_insert(model, objects, total: int, label: str, clock: Clock, batch: int
             say(clock, f"  {label}: {done:,}/{total:,} ({done / max(now - t0, 1e-9):,.0f} rows/s)")
     if done != total:
         say(clock, f"  {label}: {done:,} rows")
+
+
+def bulk_insert(model, objects, total: int, label: str, clock: Clock, batch: int = 5000) -> list:
+    """bulk_create in batches of `batch`, one transaction each, with progress every ~10 s."""
+    from django.db import transaction
+
+    created = []
+    keep = total <= 1_000_000  # the big tables are not kept in memory
+    for chunk in reported(objects, batch, total, label, clock):
+        with transaction.atomic():
+            rows = model.objects.bulk_create(chunk)
+        if keep:
+            created.extend(rows)
     return created
 
 
@@ -96,9 +103,7 @@ def raw_insert(
 
     table = connection.ops.quote_name(model._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
-    done = 0
-    t0 = last = time.perf_counter()
-    for chunk in batched(rows, batch):
+    for chunk in reported(rows, batch, total, label, clock):
         with transaction.atomic(), connection.cursor() as cur:
             if connection.vendor == "postgresql":
                 with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
@@ -107,13 +112,6 @@ def raw_insert(
             else:
                 marks = ", ".join("?" * len(columns))
                 cur.cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", chunk)
-        done += len(chunk)
-        now = time.perf_counter()
-        if now - last > 10 or done == total:
-            last = now
-            say(clock, f"  {label}: {done:,}/{total:,} ({done / max(now - t0, 1e-9):,.0f} rows/s)")
-    if done != total:
-        say(clock, f"  {label}: {done:,} rows")
 
 
 def follow_count(rng) -> int:
