@@ -128,7 +128,8 @@ class DailyStats(models.Model):
     #: second or less, so they are counted every minute.
     due_at = models.DateTimeField(null=True)
     #: Views have come since the day was last counted: the rollup counts it once due.
-    stale = models.BooleanField(default=False)
+    #: (A database default too: the benchmarks write DailyStats rows in bulk SQL.)
+    stale = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [
