@@ -30,7 +30,15 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from machine import cpu_model, cpu_times, create_database, drop_database, load, steal_since
+from machine import (
+    cpu_model,
+    cpu_times,
+    create_database,
+    drop_database,
+    load,
+    steal_since,
+    write_rows,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_NAME = "koe_bench_ranking"
@@ -148,19 +156,11 @@ def run_child(args) -> int:
 
 
 def insert(model, columns: list[str], rows) -> None:
-    """Many plain rows: COPY on PostgreSQL, one prepared INSERT (executemany) on SQLite."""
-    from django.db import connection, transaction
+    """Many plain rows into a model's table, in one transaction (write_rows())."""
+    from django.db import transaction
 
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+    with transaction.atomic():
+        write_rows(model._meta.db_table, [model._meta.get_field(c).column for c in columns], rows)
 
 
 def build(n: int) -> None:

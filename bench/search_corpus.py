@@ -4,11 +4,11 @@ Koe's actions), its full-text index and its sizes."""
 from __future__ import annotations
 
 import random
-import time
 from datetime import timedelta
 
 from feed_common import Clock, say
-from feed_graph import batched, bulk_insert, restore_indexes, without_indexes
+from feed_graph import bulk_insert, reported, restore_indexes, without_indexes
+from machine import write_rows
 
 # ### The corpus ###
 
@@ -89,18 +89,10 @@ def build(args, clock: Clock) -> dict:
     saved_posts = without_indexes(Post)
     saved_docs = without_indexes(SearchDocument)
     triggers = fts_triggers_off()
-    t0 = last = time.perf_counter()
-    done = 0
-    for chunk in batched(post_rows(), 20_000):
+    for chunk in reported(post_rows(), 20_000, n_posts, "posts and documents", clock):
         with transaction.atomic():
-            insert_rows(Post._meta.db_table, post_columns, [post for post, _ in chunk])
-            insert_rows(SearchDocument._meta.db_table, doc_columns, [doc for _, doc in chunk])
-        done += len(chunk)
-        now_s = time.perf_counter()
-        if now_s - last > 10 or done == n_posts:
-            last = now_s
-            rate = done / (now_s - t0)
-            say(clock, f"  posts and documents: {done:,}/{n_posts:,} ({rate:,.0f} posts/s)")
+            write_rows(Post._meta.db_table, post_columns, [post for post, _ in chunk])
+            write_rows(SearchDocument._meta.db_table, doc_columns, [doc for _, doc in chunk])
     restore_indexes(saved_posts, "posts", clock)
     restore_indexes(saved_docs, "documents", clock)
     build_fulltext(triggers, clock)
@@ -108,21 +100,6 @@ def build(args, clock: Clock) -> dict:
     stats["posts"] = n_posts
     stats["blogs"] = n_blogs
     return stats
-
-
-def insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
-    """Plain rows: COPY on PostgreSQL, executemany on SQLite."""
-    from django.db import connection
-
-    cols = ", ".join(columns)
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join("?" * len(columns))
-            cur.cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
 
 
 def sample_bodies(args, n_posts: int) -> dict[str, list[str]]:
